@@ -1,0 +1,141 @@
+import { ErrorCode, SteadyError, isSteadyError, type ErrorContext } from './steady-error.ts';
+
+/** An option failed validation at construction. Names the option path, the allowed range and the value. */
+export class InvalidOptionError extends SteadyError {
+  /** Full path of the option, e.g. `retry.retries`. */
+  readonly option: string;
+  readonly received: unknown;
+  constructor(option: string, expected: string, received: unknown) {
+    super(ErrorCode.INVALID_OPTION, `\`${option}\` must be ${expected} (received ${describe(received)})`);
+    this.name = 'InvalidOptionError';
+    this.option = option;
+    this.received = received;
+  }
+}
+
+/** A request was malformed (bad path, CR/LF in a header, unsupported body): nothing was sent. */
+export class InvalidRequestError extends SteadyError {
+  constructor(message: string, context: ErrorContext = {}, cause?: unknown) {
+    super(ErrorCode.INVALID_REQUEST, message, context, cause);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+/** Which deadline fired. */
+export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'total' | 'queue';
+
+/** A deadline fired; `phase` says which. The underlying request was aborted and its socket freed. */
+export class TimeoutError extends SteadyError {
+  readonly phase: TimeoutPhase;
+  /** The deadline, in milliseconds. */
+  readonly timeout: number | undefined;
+  constructor(phase: TimeoutPhase, timeout: number | undefined, context: ErrorContext = {}, cause?: unknown) {
+    super(
+      ErrorCode.TIMEOUT,
+      `${phase} timeout${timeout === undefined ? '' : ` of ${timeout} ms`} exceeded`,
+      context,
+      cause,
+    );
+    this.name = 'TimeoutError';
+    this.phase = phase;
+    this.timeout = timeout;
+  }
+}
+
+/** The caller's AbortSignal fired. `cause` is the signal's reason. */
+export class AbortedError extends SteadyError {
+  constructor(context: ErrorContext = {}, cause?: unknown) {
+    super(ErrorCode.ABORTED, 'request aborted by the caller', context, cause);
+    this.name = 'AbortedError';
+  }
+}
+
+/** The upstream is closing or closed: the call was not admitted. */
+export class ClosedError extends SteadyError {
+  constructor(context: ErrorContext = {}) {
+    super(ErrorCode.CLOSED, 'upstream is closed', context);
+    this.name = 'ClosedError';
+  }
+}
+
+/**
+ * Whether the request may have reached the server:
+ * - `not-sent`: provably never left (failed while connecting): safe to retry any method;
+ * - `unknown`: bytes may have been delivered: only idempotent requests may be retried.
+ */
+export type Delivery = 'not-sent' | 'unknown';
+
+/** A transport failure. `delivery` tells whether the request may have reached the server. */
+export class NetworkError extends SteadyError {
+  readonly delivery: Delivery;
+  /** The underlying error code, e.g. `ECONNRESET`, `UND_ERR_SOCKET`. */
+  readonly causeCode: string | undefined;
+  constructor(delivery: Delivery, context: ErrorContext = {}, cause?: unknown) {
+    const causeCode = codeOf(cause);
+    super(
+      delivery === 'not-sent' ? ErrorCode.CONNECT : ErrorCode.NETWORK,
+      `${delivery === 'not-sent' ? 'connection failed, request not sent' : 'connection lost, request outcome unknown'}${causeCode ? ` [${causeCode}]` : ''}`,
+      context,
+      cause,
+    );
+    this.name = 'NetworkError';
+    this.delivery = delivery;
+    this.causeCode = causeCode;
+  }
+}
+
+/** The circuit breaker is open: the call failed fast with no I/O. */
+export class CircuitOpenError extends SteadyError {
+  /** Milliseconds until the breaker admits a probe. */
+  readonly retryAfter: number;
+  constructor(retryAfter: number, context: ErrorContext = {}) {
+    super(ErrorCode.CIRCUIT_OPEN, `circuit open, retry in ${Math.max(0, Math.round(retryAfter))} ms`, context);
+    this.name = 'CircuitOpenError';
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** The bulkhead is full (`maxConcurrent` running and `maxQueued` waiting): the call failed fast. */
+export class BulkheadFullError extends SteadyError {
+  readonly maxConcurrent: number;
+  readonly maxQueued: number;
+  constructor(maxConcurrent: number, maxQueued: number, context: ErrorContext = {}) {
+    super(ErrorCode.BULKHEAD_FULL, `bulkhead full (${maxConcurrent} running, ${maxQueued} queued)`, context);
+    this.name = 'BulkheadFullError';
+    this.maxConcurrent = maxConcurrent;
+    this.maxQueued = maxQueued;
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+function guard<E extends SteadyError>(code: ErrorCode) {
+  return (error: unknown): error is E => isSteadyError(error) && error.code === code;
+}
+
+/** Guards that work across duplicate installs (they check the brand and the code, not the class). */
+export const isInvalidOptionError = guard<InvalidOptionError>(ErrorCode.INVALID_OPTION);
+export const isInvalidRequestError = guard<InvalidRequestError>(ErrorCode.INVALID_REQUEST);
+export const isTimeoutError = guard<TimeoutError>(ErrorCode.TIMEOUT);
+export const isAbortedError = guard<AbortedError>(ErrorCode.ABORTED);
+export const isClosedError = guard<ClosedError>(ErrorCode.CLOSED);
+export const isCircuitOpenError = guard<CircuitOpenError>(ErrorCode.CIRCUIT_OPEN);
+export const isBulkheadFullError = guard<BulkheadFullError>(ErrorCode.BULKHEAD_FULL);
+/** True for a {@link NetworkError}, whether `not-sent` (`STEADY_CONNECT`) or `unknown` (`STEADY_NETWORK`). */
+export function isNetworkError(error: unknown): error is NetworkError {
+  return isSteadyError(error) && (error.code === ErrorCode.CONNECT || error.code === ErrorCode.NETWORK);
+}

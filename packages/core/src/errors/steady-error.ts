@@ -1,0 +1,85 @@
+/**
+ * The error model of Steady: one {@link SteadyError} base with a stable `code`, the
+ * original `cause` kept, and a brand that survives two installed copies of the package.
+ */
+
+const BRAND = Symbol.for('steady.error');
+
+/** Every stable error code Steady raises. */
+export const ErrorCode = {
+  INVALID_OPTION: 'STEADY_INVALID_OPTION',
+  INVALID_REQUEST: 'STEADY_INVALID_REQUEST',
+  TIMEOUT: 'STEADY_TIMEOUT',
+  ABORTED: 'STEADY_ABORTED',
+  CLOSED: 'STEADY_CLOSED',
+  CONNECT: 'STEADY_CONNECT',
+  NETWORK: 'STEADY_NETWORK',
+  CIRCUIT_OPEN: 'STEADY_CIRCUIT_OPEN',
+  BULKHEAD_FULL: 'STEADY_BULKHEAD_FULL',
+} as const;
+
+/** A stable Steady error code. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Where a failed call was going, with no query string and no credentials. */
+export interface ErrorContext {
+  /** The upstream's name. */
+  upstream?: string;
+  /** HTTP method, upper-case. */
+  method?: string;
+  /** Origin and path only: query and credentials are never kept. */
+  url?: string;
+  /** Attempt number, 0 for the first. */
+  attempt?: number;
+  /** Milliseconds since the call started. */
+  elapsed?: number;
+}
+
+/** Base class of every error Steady raises. Check with {@link isSteadyError}, not `instanceof`. */
+export class SteadyError extends Error {
+  /** A stable code, e.g. `STEADY_TIMEOUT`. */
+  readonly code: ErrorCode;
+  readonly upstream: string | undefined;
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+  readonly attempt: number | undefined;
+  readonly elapsed: number | undefined;
+
+  constructor(code: ErrorCode, message: string, context: ErrorContext = {}, cause?: unknown) {
+    super(withContext(message, context), cause === undefined ? undefined : { cause });
+    this.name = 'SteadyError';
+    this.code = code;
+    this.upstream = context.upstream;
+    this.method = context.method;
+    this.url = context.url;
+    this.attempt = context.attempt;
+    this.elapsed = context.elapsed;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+function withContext(message: string, context: ErrorContext): string {
+  const where = [context.method, context.url].filter(Boolean).join(' ');
+  const parts = [
+    context.upstream === undefined ? undefined : `upstream "${context.upstream}"`,
+    where || undefined,
+  ].filter(Boolean);
+  return parts.length === 0 ? message : `${message} (${parts.join(', ')})`;
+}
+
+/** True for any error raised by any installed copy of Steady. */
+export function isSteadyError(error: unknown): error is SteadyError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** Strip query, fragment and credentials from a URL, for messages, events and metrics. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const parsed = typeof url === 'string' ? new URL(url) : url;
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    const text = String(url);
+    const cut = text.search(/[?#]/);
+    return cut === -1 ? text : text.slice(0, cut);
+  }
+}

@@ -1,0 +1,50 @@
+// Public API of @steady/core. Explicit named exports only.
+export { createUpstream, Upstream } from './upstream/upstream.ts';
+export type {
+  AttemptContext,
+  CallOptions,
+  ExecuteOptions,
+  RequestBody,
+  UpstreamRequestOptions,
+  UpstreamResponse,
+} from './upstream/types.ts';
+export type { UpstreamStats } from './upstream/stats.ts';
+export type { CallCounters } from './upstream/call-tracker.ts';
+export type { UpstreamOptions, ResolvedUpstreamOptions } from './options/resolve.ts';
+export {
+  DEFAULT_TRANSPORT_OPTIONS,
+  type PoolOptions,
+  type TimeoutOptions,
+  type TransportOptions,
+} from './options/upstream-options.ts';
+export { SteadyError, ErrorCode, isSteadyError, redactUrl, type ErrorContext } from './errors/steady-error.ts';
+export {
+  AbortedError,
+  BulkheadFullError,
+  CircuitOpenError,
+  ClosedError,
+  InvalidOptionError,
+  InvalidRequestError,
+  NetworkError,
+  TimeoutError,
+  isAbortedError,
+  isBulkheadFullError,
+  isCircuitOpenError,
+  isClosedError,
+  isInvalidOptionError,
+  isInvalidRequestError,
+  isNetworkError,
+  isTimeoutError,
+  type Delivery,
+  type TimeoutPhase,
+} from './errors/errors.ts';
+export type { BreakerState, Disposer, UpstreamEventName, UpstreamEvents } from './events/events.ts';
+export { IDEMPOTENT_METHODS, headerValue, isIdempotentRequest, isReplayableBody } from './http/request-facts.ts';
+export {
+  compose,
+  type CallContext,
+  type Next,
+  type Policy,
+  type PolicyOverrides,
+  type ResultInfo,
+} from './policies/policy.ts';

@@ -1,0 +1,203 @@
+import { availableParallelism } from 'node:os';
+import type { ConnectionOptions } from 'node:tls';
+import { InvalidOptionError } from '../errors/errors.ts';
+import { booleanOr, durationIn, integerIn, knownKeys, nameOr, objectOr } from './validate.ts';
+
+/** Connection pool options (one undici pool per origin). */
+export interface PoolOptions {
+  /**
+   * Most sockets to the origin, whatever the burst.
+   * @default cores × 10, clamped to 10…100
+   */
+  connections?: number;
+  /**
+   * Close a keep-alive socket after this many idle ms. Always kept strictly below
+   * `loadBalancerIdleTimeout`; a shorter server `Keep-Alive: timeout=` hint wins.
+   * @default 30_000
+   */
+  idleTimeout?: number;
+  /** @default 3_000 */
+  connectTimeout?: number;
+  /** Requests in flight per socket (HTTP/1.1 pipelining). @default 1 */
+  pipelining?: number;
+  /** Recycle a socket after this many requests; 0 = never. @default 0 */
+  maxRequestsPerConnection?: number;
+  /** Negotiate HTTP/2 (ALPN) and multiplex. @default false */
+  http2?: boolean;
+  /** TLS options for `https:` origins. Verification stays on unless `rejectUnauthorized: false` is given by name. */
+  tls?: Pick<
+    ConnectionOptions,
+    'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized' | 'minVersion' | 'ciphers'
+  >;
+  /** Delay before the first TCP keep-alive probe on an idle socket. @default 15_000 */
+  keepAliveInitialDelay?: number;
+}
+
+/** Deadlines. `total` covers queue wait, every attempt and every backoff. */
+export interface TimeoutOptions {
+  /** Whole call, ms. @default 5_000 */
+  total?: number;
+  /** Until the response headers arrive, per attempt, ms. @default 5_000 */
+  headers?: number;
+  /** Longest idle gap between two body chunks, ms. @default 5_000 */
+  body?: number;
+}
+
+/** The upstream-level options this module resolves; policies resolve their own. */
+export interface TransportOptions {
+  /** Name used in stats, events, errors and metrics. @default the origin's host */
+  name?: string;
+  /** `http:` or `https:` origin: no path, query or credentials. */
+  origin: string | URL;
+  /** The idle timeout of a load balancer in front of the origin (ALB 60 s, nginx 75 s); the pool's idle timeout is derived to stay below it. */
+  loadBalancerIdleTimeout?: number;
+  pool?: PoolOptions;
+  timeouts?: TimeoutOptions;
+  /** How long `close()` lets in-flight calls finish before destroying them, ms. @default 10_000 */
+  closeTimeout?: number;
+}
+
+/** Transport options after defaults. */
+export interface ResolvedTransportOptions {
+  name: string;
+  origin: URL;
+  loadBalancerIdleTimeout: number | undefined;
+  pool: Required<Omit<PoolOptions, 'tls'>> & { tls: PoolOptions['tls'] };
+  timeouts: Required<TimeoutOptions>;
+  closeTimeout: number;
+}
+
+/** Defaults, each with its reason (see DESIGN.md). */
+export const DEFAULT_TRANSPORT_OPTIONS = Object.freeze({
+  /** 10–100 sockets per instance, about cores × 10. */
+  connections: (cores: number) => Math.min(100, Math.max(10, cores * 10)),
+  /** Below every common LB idle timeout (ALB 60 s, nginx 75 s, Cloudflare 100 s). */
+  idleTimeout: 30_000,
+  /** Fail fast on an unreachable host. */
+  connectTimeout: 3_000,
+  /** Pipelining causes head-of-line blocking; more sockets are better. */
+  pipelining: 1,
+  maxRequestsPerConnection: 0,
+  /** HTTP/1.1 unless asked: undici 8 would negotiate h2 by default. */
+  http2: false,
+  /** Detect dead peers on long-idle sockets well before an LB forgets them. */
+  keepAliveInitialDelay: 15_000,
+  /** Seeds: request timeout 5 s, headers 2–5 s. */
+  total: 5_000,
+  headers: 5_000,
+  body: 5_000,
+  /** Long enough for a deploy's in-flight calls to finish. */
+  closeTimeout: 10_000,
+  /** When an LB idle timeout is given, keep the pool's idle timeout at most this fraction of it. */
+  loadBalancerMargin: 0.8,
+});
+
+const HOUR = 3_600_000;
+const TOP_KEYS = [
+  'name',
+  'origin',
+  'loadBalancerIdleTimeout',
+  'pool',
+  'timeouts',
+  'closeTimeout',
+  'retry',
+  'breaker',
+  'bulkhead',
+  'fallback',
+] as const;
+const POOL_KEYS = [
+  'connections',
+  'idleTimeout',
+  'connectTimeout',
+  'pipelining',
+  'maxRequestsPerConnection',
+  'http2',
+  'tls',
+  'keepAliveInitialDelay',
+] as const;
+const TIMEOUT_KEYS = ['total', 'headers', 'body'] as const;
+
+/** Validate and default the transport part of the options. Throws {@link InvalidOptionError}. */
+export function resolveTransportOptions(input: unknown): ResolvedTransportOptions {
+  const options = objectOr<TransportOptions>('options', input);
+  if (options === undefined) throw new InvalidOptionError('origin', 'an http(s) origin', undefined);
+  knownKeys('', options, TOP_KEYS);
+  const origin = resolveOrigin(options.origin);
+  const name = nameOr('name', options.name, origin.host);
+  const lb =
+    options.loadBalancerIdleTimeout === undefined
+      ? undefined
+      : durationIn('loadBalancerIdleTimeout', options.loadBalancerIdleTimeout, 100, HOUR, 0);
+
+  const pool = objectOr<PoolOptions>('pool', options.pool) ?? {};
+  knownKeys('pool', pool, POOL_KEYS);
+  const D = DEFAULT_TRANSPORT_OPTIONS;
+  const derivedIdle = lb === undefined ? D.idleTimeout : Math.min(D.idleTimeout, Math.floor(lb * D.loadBalancerMargin));
+  const idleTimeout = durationIn('pool.idleTimeout', pool.idleTimeout, 1, HOUR, derivedIdle);
+  if (lb !== undefined && idleTimeout >= lb) {
+    throw new InvalidOptionError(
+      'pool.idleTimeout',
+      `strictly below loadBalancerIdleTimeout (${lb} ms), or left out to derive ${derivedIdle} ms`,
+      idleTimeout,
+    );
+  }
+  const tls = objectOr<NonNullable<PoolOptions['tls']>>('pool.tls', pool.tls);
+  if (tls !== undefined && tls.rejectUnauthorized !== undefined)
+    booleanOr('pool.tls.rejectUnauthorized', tls.rejectUnauthorized, true);
+
+  const timeouts = objectOr<TimeoutOptions>('timeouts', options.timeouts) ?? {};
+  knownKeys('timeouts', timeouts, TIMEOUT_KEYS);
+
+  return {
+    name,
+    origin,
+    loadBalancerIdleTimeout: lb,
+    pool: {
+      connections: integerIn('pool.connections', pool.connections, 1, 10_000, D.connections(availableParallelism())),
+      idleTimeout,
+      connectTimeout: durationIn('pool.connectTimeout', pool.connectTimeout, 1, 10 * 60_000, D.connectTimeout),
+      pipelining: integerIn('pool.pipelining', pool.pipelining, 1, 100, D.pipelining),
+      maxRequestsPerConnection: integerIn(
+        'pool.maxRequestsPerConnection',
+        pool.maxRequestsPerConnection,
+        0,
+        Number.MAX_SAFE_INTEGER,
+        D.maxRequestsPerConnection,
+      ),
+      http2: booleanOr('pool.http2', pool.http2, D.http2),
+      tls,
+      keepAliveInitialDelay: durationIn(
+        'pool.keepAliveInitialDelay',
+        pool.keepAliveInitialDelay,
+        1,
+        HOUR,
+        D.keepAliveInitialDelay,
+      ),
+    },
+    timeouts: {
+      total: durationIn('timeouts.total', timeouts.total, 1, Infinity, D.total),
+      headers: durationIn('timeouts.headers', timeouts.headers, 1, HOUR, D.headers),
+      body: durationIn('timeouts.body', timeouts.body, 1, HOUR, D.body),
+    },
+    closeTimeout: durationIn('closeTimeout', options.closeTimeout, 0, HOUR, D.closeTimeout),
+  };
+}
+
+function resolveOrigin(value: unknown): URL {
+  const expected = 'an http: or https: origin with no path, query or credentials, e.g. "https://api.example.com"';
+  if (typeof value !== 'string' && !(value instanceof URL)) throw new InvalidOptionError('origin', expected, value);
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new InvalidOptionError('origin', expected, value);
+  }
+  const safe = `${url.protocol}//${url.host}${url.pathname}`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidOptionError('origin', expected, safe);
+  if (url.username !== '' || url.password !== '')
+    throw new InvalidOptionError('origin', expected, `${url.protocol}//***@${url.host}`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    throw new InvalidOptionError('origin', expected, safe + url.search.replace(/=[^&]*/g, '=…'));
+  }
+  return new URL(url.origin);
+}

@@ -1,0 +1,202 @@
+import type { Dispatcher } from 'undici';
+import { errorCode, isIdempotentRequest, isReplayableBody, STALE_SOCKET_CODES } from '../http/request-facts.ts';
+import type { ClientAware, TrackedClient } from './tracked-client.ts';
+
+/** What the replay reports, for stats and the `replay` event. */
+export interface ReplayHooks {
+  onReplay(method: string, path: string, reason: string): void;
+}
+
+/** Whether a failed request may have reached the server. Read with {@link deliveryOf}. */
+const deliveries = new WeakMap<object, 'not-sent' | 'unknown'>();
+
+/** `not-sent` when the request failed before undici started writing it, `unknown` after. */
+export function deliveryOf(error: unknown): 'not-sent' | 'unknown' | undefined {
+  return typeof error === 'object' && error !== null ? deliveries.get(error) : undefined;
+}
+
+type Controller = Dispatcher.DispatchController;
+
+/**
+ * The stale-socket replay interceptor: a request that fails on a *reused* keep-alive
+ * socket before any response byte (ECONNRESET, EPIPE, "other side closed") is replayed
+ * once, at once, on the same client — whose dead socket is gone, so the replay goes out
+ * on a fresh connection, never on another pooled socket that may be stale too. Only
+ * idempotent requests (method or `Idempotency-Key`) with a replayable body, or requests
+ * that provably never left, are replayed.
+ */
+export function createStaleReplayInterceptor(hooks: ReplayHooks): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (options, handler) => dispatch(options, new StaleReplayHandler(options, handler, hooks));
+}
+
+/** Per-request state of the replay. */
+export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAware {
+  readonly #options: Dispatcher.DispatchOptions;
+  readonly #handler: Dispatcher.DispatchHandler;
+  readonly #hooks: ReplayHooks;
+  #client: TrackedClient | null = null;
+  #controller: Controller | null = null;
+  #proxy: ProxyController;
+  #innerStarted = false;
+  #written = false;
+  #reused = false;
+  #responded = false;
+  #replayed = false;
+  #settled = false;
+
+  constructor(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, hooks: ReplayHooks) {
+    this.#options = options;
+    this.#handler = handler;
+    this.#hooks = hooks;
+    this.#proxy = new ProxyController(
+      () => this.#controller,
+      (reason) => this.#abortBetweenAttempts(reason),
+    );
+  }
+
+  attachClient(client: TrackedClient): void {
+    this.#client = client;
+  }
+
+  onRequestStart(controller: Controller, context: unknown): void {
+    this.#controller = controller;
+    this.#written = true;
+    const state = this.#client?.socketState;
+    if (state !== undefined) {
+      this.#reused = state.served > 0;
+      state.served++;
+    }
+    if (this.#proxy.aborted) {
+      controller.abort(this.#proxy.reason as Error);
+      return;
+    }
+    if (!this.#innerStarted) {
+      this.#innerStarted = true;
+      this.#handler.onRequestStart?.(this.#proxy as unknown as Controller, context);
+    }
+  }
+
+  onRequestUpgrade(
+    controller: Controller,
+    statusCode: number,
+    headers: Record<string, string | string[]>,
+    socket: import('node:stream').Duplex,
+  ): void {
+    this.#responded = true;
+    this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+  }
+
+  onResponseStart(
+    controller: Controller,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    this.#responded = true;
+    this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    this.#handler.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(controller: Controller, trailers: Record<string, string | string[] | undefined>): void {
+    this.#settled = true;
+    this.#handler.onResponseEnd?.(controller, trailers);
+  }
+
+  onResponseError(controller: Controller | null, error: Error): void {
+    if (this.#settled) return;
+    if (this.#shouldReplay(error)) {
+      this.#replayed = true;
+      const client = this.#client!;
+      this.#controller = null;
+      const method = (this.#options.method ?? 'GET').toUpperCase();
+      this.#hooks.onReplay(method, String(this.#options.path ?? '/'), errorCode(error) ?? error.message);
+      // Let the client finish tearing down the dead socket, then send on a fresh one.
+      queueMicrotask(() => {
+        if (this.#proxy.aborted) return;
+        this.#written = false;
+        this.#reused = false;
+        client.dispatch(this.#options, this);
+      });
+      return;
+    }
+    this.#settled = true;
+    if (!deliveries.has(error)) deliveries.set(error, this.#written ? 'unknown' : 'not-sent');
+    this.#handler.onResponseError?.(controller ?? (this.#proxy as unknown as Controller), error);
+  }
+
+  #shouldReplay(error: Error): boolean {
+    if (this.#replayed || this.#responded || !this.#reused || this.#client === null) return false;
+    if (this.#proxy.aborted || this.#client.closed || this.#client.destroyed) return false;
+    const code = errorCode(error);
+    if (code === undefined || !STALE_SOCKET_CODES.has(code)) return false;
+    const idempotent = isIdempotentRequest(this.#options.method ?? 'GET', this.#options.headers);
+    return isReplayableBody(this.#options.body) && (idempotent || !this.#written);
+  }
+
+  #abortBetweenAttempts(reason: unknown): void {
+    // Aborted while a replay was being scheduled: settle the caller now.
+    if (this.#settled) return;
+    this.#settled = true;
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    this.#handler.onResponseError?.(this.#proxy as unknown as Controller, error);
+  }
+}
+
+/**
+ * The controller the caller's handler sees: stable across a replay, it forwards abort,
+ * pause and resume to the controller of the attempt that is running.
+ */
+class ProxyController {
+  #current: () => Controller | null;
+  #onOrphanAbort: (reason: unknown) => void;
+  #aborted = false;
+  #reason: unknown = null;
+  #paused = false;
+
+  constructor(current: () => Controller | null, onOrphanAbort: (reason: unknown) => void) {
+    this.#current = current;
+    this.#onOrphanAbort = onOrphanAbort;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    const current = this.#current();
+    if (current !== null) current.abort(reason as Error);
+    else this.#onOrphanAbort(reason);
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.#current()?.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#current()?.resume();
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  get rawHeaders(): unknown {
+    return (this.#current() as { rawHeaders?: unknown } | null)?.rawHeaders ?? null;
+  }
+
+  get rawTrailers(): unknown {
+    return (this.#current() as { rawTrailers?: unknown } | null)?.rawTrailers ?? null;
+  }
+}

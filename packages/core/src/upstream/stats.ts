@@ -1,0 +1,69 @@
+import type { SteadyPool } from '../pool/create-pool.ts';
+import type { CallCounters, CallTracker } from './call-tracker.ts';
+import type { Pipeline } from './pipeline.ts';
+
+/** `upstream.stats()`: plain JSON, safe to log or export as metrics. */
+export interface UpstreamStats {
+  name: string;
+  origin: string;
+  state: 'open' | 'closing' | 'closed';
+  inFlight: number;
+  pool: {
+    /** Most sockets allowed. */
+    connections: number;
+    /** undici pool figures. */
+    connected: number;
+    free: number;
+    pending: number;
+    queued: number;
+    running: number;
+    size: number;
+    /** Sockets ever opened / open now / most open at once. */
+    socketsOpened: number;
+    socketsOpen: number;
+    peakSockets: number;
+  };
+  calls: CallCounters;
+  retry: unknown;
+  breaker: unknown;
+  bulkhead: unknown;
+}
+
+interface UpstreamLike {
+  name: string;
+  origin: string;
+  state: UpstreamStats['state'];
+  options: { pool: { connections: number } };
+}
+
+export function buildStats(
+  upstream: UpstreamLike,
+  pool: SteadyPool,
+  pipeline: Pipeline,
+  calls: CallTracker,
+): UpstreamStats {
+  const s = pool.pool.stats;
+  const policies = pipeline.stats();
+  return {
+    name: upstream.name,
+    origin: upstream.origin,
+    state: upstream.state,
+    inFlight: calls.inFlight,
+    pool: {
+      connections: upstream.options.pool.connections,
+      connected: s.connected,
+      free: s.free,
+      pending: s.pending,
+      queued: s.queued,
+      running: s.running,
+      size: s.size,
+      socketsOpened: pool.sockets.opened,
+      socketsOpen: pool.sockets.open,
+      peakSockets: pool.sockets.peakOpen,
+    },
+    calls: structuredClone(calls.counters),
+    retry: policies.retry,
+    breaker: policies.breaker,
+    bulkhead: policies.bulkhead,
+  };
+}

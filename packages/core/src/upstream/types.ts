@@ -1,0 +1,77 @@
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { ResultInfo } from '../policies/policy.ts';
+
+/** Per-call policy options, accepted by `request()` and `execute()`. */
+export interface CallOptions {
+  /** Caller's cancellation: aborts the request and frees its socket; rejects with `STEADY_ABORTED`. */
+  signal?: AbortSignal;
+  /** Total deadline for this call in ms, replacing `timeouts.total`. */
+  timeout?: number;
+  /** Treat the call as idempotent (or not), whatever its method. */
+  idempotent?: boolean;
+  /** `false` turns retries off for this call; an object overrides the upstream's retry options. */
+  retry?: false | Record<string, unknown>;
+  /** `false` lets this call bypass the circuit breaker. */
+  breaker?: false;
+  /** `false` lets this call bypass the bulkhead. */
+  bulkhead?: false;
+  /** Answer instead of failing, for this call. */
+  fallback?: (error: unknown) => unknown;
+}
+
+/** A request body; a function is called for every attempt, which makes any body replayable. */
+export type RequestBody =
+  | string
+  | Uint8Array
+  | Buffer
+  | Readable
+  | AsyncIterable<Uint8Array>
+  | null
+  | undefined
+  | (() => string | Uint8Array | Buffer | Readable | AsyncIterable<Uint8Array> | null | undefined);
+
+/** Options of `upstream.request(path, options)`: undici's request options plus the policies'. */
+export interface UpstreamRequestOptions extends CallOptions {
+  /** @default 'GET' */
+  method?: string;
+  headers?: Record<string, string | string[] | undefined> | string[] | Iterable<[string, string]> | null;
+  body?: RequestBody;
+  /** Query parameters appended to `path`. */
+  query?: Record<string, string | number | boolean | undefined | Array<string | number | boolean>>;
+  /** Per-attempt headers timeout, ms (default `timeouts.headers`). */
+  headersTimeout?: number;
+  /** Per-attempt body idle timeout, ms (default `timeouts.body`). */
+  bodyTimeout?: number;
+}
+
+/** What `request()` resolves with: undici's response data. */
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+/** What an `execute()` attempt function receives. */
+export interface AttemptContext {
+  /** Abort the attempt's I/O when this fires (deadline, caller abort, close). */
+  signal: AbortSignal;
+  /** 0 for the first attempt. */
+  attempt: number;
+  /** Absolute `Date.now()` deadline of the whole call (`Infinity` when none). */
+  deadline: number;
+  /** The upstream's dispatcher: send the attempt's request through it. */
+  dispatcher: Dispatcher;
+}
+
+/** Options of `upstream.execute(attempt, options)`. */
+export interface ExecuteOptions<T> extends CallOptions {
+  /** HTTP method the attempt sends (decides retry safety). @default 'GET' */
+  method?: string;
+  /** Headers the attempt sends (only `Idempotency-Key` is read). */
+  headers?: unknown;
+  /** URL or path for errors and events (query and credentials are removed). */
+  url?: string;
+  /** False when the attempt cannot be sent twice (a stream body). @default true */
+  replayable?: boolean;
+  /** Read the status (and headers) of a result so the policies can retry or count it. */
+  classify?: (result: T) => ResultInfo | undefined;
+  /** Release a result that will be retried past (dump its body). */
+  discard?: (result: T) => void;
+}

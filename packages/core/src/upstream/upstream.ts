@@ -1,0 +1,280 @@
+import type { Dispatcher } from 'undici';
+import { ClosedError, InvalidRequestError, isTimeoutError, TimeoutError } from '../errors/errors.ts';
+import { redactUrl } from '../errors/steady-error.ts';
+import { EventHub, type Disposer, type UpstreamEventName, type UpstreamEvents } from '../events/events.ts';
+import { headerValue, isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
+import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamOptions } from '../options/resolve.ts';
+import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
+import type { CallContext } from '../policies/policy.ts';
+import { createPool, type SteadyPool } from '../pool/create-pool.ts';
+import { CallTracker } from './call-tracker.ts';
+import { toSteadyError } from './errors-from-undici.ts';
+import { buildStats, type UpstreamStats } from './stats.ts';
+import type { AttemptContext, ExecuteOptions, UpstreamRequestOptions, UpstreamResponse } from './types.ts';
+
+const NEVER = new AbortController().signal;
+
+/**
+ * One origin behind a tuned keep-alive pool and the resilience pipeline
+ * (fallback → bulkhead → total deadline → retry → circuit breaker → attempt).
+ * Create with {@link createUpstream}.
+ */
+export class Upstream {
+  /** The upstream's name (stats, events, errors). */
+  readonly name: string;
+  /** The origin every request goes to. */
+  readonly origin: string;
+  /** The tuned undici dispatcher (pool + stale-socket replay); usable with `undici.request`/`fetch`. */
+  readonly dispatcher: Dispatcher;
+  /** The resolved options, frozen. */
+  readonly options: ResolvedUpstreamOptions;
+
+  readonly #events = new EventHub();
+  readonly #pool: SteadyPool;
+  readonly #pipeline: Pipeline;
+  readonly #calls = new CallTracker();
+  #closing: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: UpstreamOptions) {
+    const resolved = resolveUpstreamOptions(options);
+    this.options = resolved;
+    this.name = resolved.name;
+    this.origin = resolved.origin.origin;
+    this.#pool = createPool(resolved, {
+      onReplay: (method, path, reason) => {
+        this.#calls.counters.replays++;
+        this.#events.emit('replay', () => ({
+          upstream: this.name,
+          method,
+          url: redactUrl(this.origin + path),
+          reason,
+        }));
+      },
+    });
+    this.dispatcher = this.#pool.dispatcher;
+    this.#pipeline = createUpstreamPipeline(resolved, { events: this.#events, connections: resolved.pool.connections });
+  }
+
+  /** The circuit breaker, for operators: `isolate()`, `reset()`, `state`. Null when turned off. */
+  get breaker(): Pipeline['breaker'] {
+    return this.#pipeline.breaker;
+  }
+
+  /** `open`, `closing` or `closed`. */
+  get state(): 'open' | 'closing' | 'closed' {
+    return this.#closed ? 'closed' : this.#closing ? 'closing' : 'open';
+  }
+
+  /**
+   * Send a request with every policy applied. Resolves with undici's response data
+   * (`statusCode`, `headers`, `body`); HTTP error statuses are responses, not errors.
+   */
+  async request(path: string, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
+    const method = (options.method ?? 'GET').toUpperCase();
+    const fullPath = buildPath(path, options.query, this, method);
+    const body = options.body;
+    const replayable = typeof body === 'function' || isReplayableBody(body);
+    const headersTimeout = options.headersTimeout ?? this.options.timeouts.headers;
+    const bodyTimeout = options.bodyTimeout ?? this.options.timeouts.body;
+    const dispatcher = this.dispatcher;
+    const origin = this.origin;
+    const total = options.timeout ?? this.options.timeouts.total;
+    const deadline = Date.now() + total;
+
+    const response = await this.execute<UpstreamResponse>(
+      (ctx) =>
+        dispatcher.request({
+          origin,
+          path: fullPath,
+          method: method as Dispatcher.HttpMethod,
+          headers: options.headers as Dispatcher.DispatchOptions['headers'],
+          body: (typeof body === 'function' ? body() : body) as Dispatcher.DispatchOptions['body'],
+          signal: ctx.signal,
+          headersTimeout,
+          bodyTimeout,
+        }),
+      {
+        ...options,
+        method,
+        url: fullPath,
+        replayable,
+        classify: (res) => ({ status: res.statusCode, header: (name) => headerValue(res.headers, name) }),
+        discard: (res) => {
+          res.body.dump().catch(() => {});
+        },
+      },
+    );
+    if (Number.isFinite(deadline)) {
+      // The total deadline also bounds reading the body: past it, the body is destroyed.
+      const left = deadline - Date.now();
+      const timer = setTimeout(
+        () => {
+          response.body.destroy(
+            new TimeoutError('total', total, { upstream: this.name, method, url: redactUrl(origin + fullPath) }),
+          );
+        },
+        Math.max(0, left),
+      );
+      response.body.once('close', () => clearTimeout(timer));
+    }
+    return response;
+  }
+
+  /**
+   * Run any attempt function under the policies. The attempt gets a signal that fires on
+   * the deadline, the caller's abort or `destroy()`, and the dispatcher to send through.
+   */
+  async execute<T>(attempt: (ctx: AttemptContext) => Promise<T>, options: ExecuteOptions<T> = {}): Promise<T> {
+    const method = (options.method ?? 'GET').toUpperCase();
+    const url = options.url === undefined ? undefined : redactUrl(new URL(options.url, this.origin));
+    if (this.#closing !== undefined) {
+      this.#calls.counters.rejected++;
+      throw new ClosedError({ upstream: this.name, method, url });
+    }
+    const startedAt = Date.now();
+    const total = options.timeout ?? this.options.timeouts.total;
+    const ctx: CallContext = {
+      upstream: this.name,
+      method,
+      url,
+      idempotent: isIdempotentRequest(method, options.headers, options.idempotent, this.#pipeline.idempotentMethods),
+      replayable: options.replayable ?? true,
+      startedAt,
+      signal: options.signal ?? NEVER,
+      deadline: startedAt + total,
+      attempt: 0,
+      overrides: {
+        retry: options.retry,
+        breaker: options.breaker,
+        bulkhead: options.bulkhead,
+        timeout: options.timeout,
+      },
+      classify: options.classify as CallContext['classify'],
+      discard: options.discard as CallContext['discard'],
+      events: this.#events,
+    };
+    const mapping = {
+      upstream: this.name,
+      method,
+      url,
+      headersTimeout: this.options.timeouts.headers,
+      bodyTimeout: this.options.timeouts.body,
+      connectTimeout: this.options.pool.connectTimeout,
+    };
+    const dispatcher = this.dispatcher;
+    const runAttempt = async (c: CallContext): Promise<T> => {
+      try {
+        return await attempt({ signal: c.signal, attempt: c.attempt, deadline: c.deadline, dispatcher });
+      } catch (error) {
+        throw toSteadyError(error, {
+          ...mapping,
+          attempt: c.attempt,
+          elapsed: Date.now() - startedAt,
+          closed: this.#closed || this.#closing !== undefined,
+          signal: c.signal,
+        });
+      }
+    };
+    const done = this.#calls.start();
+    try {
+      const result = await this.#pipeline.run(runAttempt, ctx, options.fallback);
+      done.succeeded();
+      return result;
+    } catch (error) {
+      done.failed(isTimeoutError(error) ? error.phase : undefined);
+      throw error;
+    }
+  }
+
+  /** Pool, breaker, retry, budget and bulkhead figures, as plain JSON. */
+  stats(): UpstreamStats {
+    return buildStats(this, this.#pool, this.#pipeline, this.#calls);
+  }
+
+  /** Listen to an event; returns a disposer (also usable with `using`). */
+  on<K extends UpstreamEventName>(event: K, listener: (event: UpstreamEvents[K]) => void): Disposer {
+    return this.#events.on(event, listener);
+  }
+
+  /**
+   * Graceful close: new calls fail with `STEADY_CLOSED`, in-flight calls finish (up to
+   * `closeTimeout`, then they are destroyed), and the promise resolves once every socket
+   * is closed. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Immediate close: in-flight calls fail, sockets are destroyed. */
+  async destroy(): Promise<void> {
+    this.#closing ??= Promise.resolve();
+    await this.#pool.pool.destroy().catch(() => {});
+    this.#finish(false);
+  }
+
+  async #close(): Promise<void> {
+    this.#events.emit('closing', () => ({ upstream: this.name, inFlight: this.#calls.inFlight }));
+    const deadline = Date.now() + this.options.closeTimeout;
+    const drained = await this.#calls.drain(this.options.closeTimeout);
+    const left = Math.max(0, deadline - Date.now());
+    let graceful = drained;
+    if (drained) {
+      // Calls are settled; response bodies may still be streaming: let the pool finish them.
+      graceful = await withTimeout(this.#pool.pool.close(), left);
+    }
+    if (!graceful) await this.#pool.pool.destroy().catch(() => {});
+    this.#finish(graceful);
+  }
+
+  #finish(graceful: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pipeline.dispose();
+    this.#events.emit('closed', () => ({ upstream: this.name, drained: graceful }));
+    this.#events.clear();
+  }
+}
+
+/** Create an {@link Upstream}. Options are validated here, once; a bad one throws `STEADY_INVALID_OPTION`. */
+export function createUpstream(options: UpstreamOptions): Upstream {
+  return new Upstream(options);
+}
+
+function buildPath(path: string, query: UpstreamRequestOptions['query'], upstream: Upstream, method: string): string {
+  if (typeof path !== 'string' || !path.startsWith('/') || /[\r\n\s]/.test(path)) {
+    throw new InvalidRequestError(
+      `path must be a string starting with "/" without spaces or CR/LF (received ${JSON.stringify(String(path)).slice(0, 80)})`,
+      {
+        upstream: upstream.name,
+        method,
+      },
+    );
+  }
+  if (query === undefined) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
+  }
+  const text = params.toString();
+  if (text === '') return path;
+  return path + (path.includes('?') ? '&' : '?') + text;
+}
+
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+    );
+  });
+}

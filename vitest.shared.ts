@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One vitest configuration for every project: sibling packages resolve to their
+ * `src` through the `steady-source` export condition, so tests never wait for a build.
+ */
+export function steadyVitestConfig(options: { fileParallelism?: boolean } = {}) {
+  return defineConfig({
+    resolve: { conditions: ['steady-source'] },
+    ssr: { resolve: { conditions: ['steady-source'] } },
+    test: {
+      include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
+      environment: 'node',
+      testTimeout: 20_000,
+      hookTimeout: 20_000,
+      fileParallelism: options.fileParallelism ?? true,
+      reporters: ['default'],
+    },
+  });
+}
