@@ -13,6 +13,7 @@ import { buildStats, type UpstreamStats } from './stats.ts';
 import type { AttemptContext, ExecuteOptions, UpstreamRequestOptions, UpstreamResponse } from './types.ts';
 
 const NEVER = new AbortController().signal;
+const noop = () => {};
 
 /**
  * One origin behind a tuned keep-alive pool and the resilience pipeline
@@ -110,6 +111,8 @@ export class Upstream {
       const left = deadline - Date.now();
       const timer = setTimeout(
         () => {
+          // Nobody may be reading the body: the error must not become an uncaught exception.
+          response.body.on('error', noop);
           response.body.destroy(
             new TimeoutError('total', total, { upstream: this.name, method, url: redactUrl(origin + fullPath) }),
           );

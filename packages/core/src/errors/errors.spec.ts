@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BulkheadFullError,
+  CircuitOpenError,
+  ClosedError,
+  NetworkError,
+  TimeoutError,
+  isBulkheadFullError,
+  isCircuitOpenError,
+  isClosedError,
+  isNetworkError,
+  isTimeoutError,
+} from './errors.ts';
+import { ErrorCode, SteadyError, isSteadyError, redactUrl } from './steady-error.ts';
+
+describe('SteadyError', () => {
+  it('carries a stable code, the context and the cause', () => {
+    const cause = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const error = new NetworkError(
+      'unknown',
+      { upstream: 'payments', method: 'GET', url: 'http://x/a', attempt: 1 },
+      cause,
+    );
+    expect(error).toBeInstanceOf(SteadyError);
+    expect(error.code).toBe(ErrorCode.NETWORK);
+    expect(error.cause).toBe(cause);
+    expect(error.causeCode).toBe('ECONNRESET');
+    expect(error.message).toBe(
+      'connection lost, request outcome unknown [ECONNRESET] (upstream "payments", GET http://x/a)',
+    );
+    expect(error).toMatchObject({ upstream: 'payments', method: 'GET', attempt: 1, delivery: 'unknown' });
+  });
+
+  it('says when a request was never sent', () => {
+    const error = new NetworkError('not-sent', {}, Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
+    expect(error.code).toBe('STEADY_CONNECT');
+    expect(isNetworkError(error)).toBe(true);
+  });
+
+  it('guards recognise errors from another installed copy (brand + code, not the class)', () => {
+    const foreign = new (class extends Error {})('circuit open');
+    Object.assign(foreign, { code: 'STEADY_CIRCUIT_OPEN' });
+    Object.defineProperty(foreign, Symbol.for('steady.error'), { value: true });
+    expect(isSteadyError(foreign)).toBe(true);
+    expect(isCircuitOpenError(foreign)).toBe(true);
+    expect(isSteadyError(Object.assign(new Error('x'), { code: 'STEADY_CLOSED' }))).toBe(false);
+  });
+
+  it('each guard matches only its own class', () => {
+    const errors = [
+      new TimeoutError('total', 5),
+      new ClosedError(),
+      new CircuitOpenError(10),
+      new BulkheadFullError(1, 0),
+    ];
+    const guards = [isTimeoutError, isClosedError, isCircuitOpenError, isBulkheadFullError];
+    guards.forEach((guard, i) => errors.forEach((error, j) => expect(guard(error)).toBe(i === j)));
+  });
+
+  it('a timeout says which phase fired', () => {
+    expect(new TimeoutError('headers', 2000).message).toBe('headers timeout of 2000 ms exceeded');
+  });
+
+  it('redacts query, fragment and credentials from URLs', () => {
+    expect(redactUrl('https://u:p@api.example.com/v1/pay?token=abc#x')).toBe('https://api.example.com/v1/pay');
+    expect(redactUrl('/relative?token=abc')).toBe('/relative');
+  });
+});
