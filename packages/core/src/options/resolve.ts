@@ -1,29 +1,50 @@
+import {
+  resolveBulkheadOptions,
+  resolveCircuitBreakerOptions,
+  resolveFallbackOptions,
+  resolveRetryOptions,
+  type BulkheadOptions,
+  type CircuitBreakerOptions,
+  type FallbackHandler,
+  type ResolvedBulkheadOptions,
+  type ResolvedCircuitBreakerOptions,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+} from '../policies/index.ts';
 import { resolveTransportOptions, type ResolvedTransportOptions, type TransportOptions } from './upstream-options.ts';
 
 /** Every option of `createUpstream()`. */
 export interface UpstreamOptions extends TransportOptions {
-  retry?: unknown;
-  breaker?: unknown;
-  bulkhead?: unknown;
-  fallback?: (error: unknown) => unknown;
+  /** Retry with jittered backoff, Retry-After and a retry budget; `false` turns it off. */
+  retry?: false | RetryOptions;
+  /** The upstream's circuit breaker; `false` turns it off. */
+  breaker?: false | CircuitBreakerOptions;
+  /** Bounds calls in flight and waiting; `false` turns it off. @default derived from `pool.connections` */
+  bulkhead?: false | BulkheadOptions;
+  /** Answers instead of failing when the pipeline fails (per call: `fallback` in the call options). */
+  fallback?: FallbackHandler;
 }
 
-/** Options after validation and defaults. */
+/** Options after validation and defaults; frozen. */
 export interface ResolvedUpstreamOptions extends ResolvedTransportOptions {
-  retry: unknown;
-  breaker: unknown;
-  bulkhead: unknown;
-  fallback: ((error: unknown) => unknown) | undefined;
+  retry: ResolvedRetryOptions | false;
+  breaker: ResolvedCircuitBreakerOptions | false;
+  bulkhead: ResolvedBulkheadOptions | false;
+  fallback: FallbackHandler | false;
 }
 
-/** Validate every option once, at construction. */
+/** Validate every option once, at construction; a bad one throws `STEADY_INVALID_OPTION` naming its path. */
 export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstreamOptions {
   const transport = resolveTransportOptions(options);
   return Object.freeze({
     ...transport,
-    retry: options.retry,
-    breaker: options.breaker,
-    bulkhead: options.bulkhead,
-    fallback: options.fallback,
+    retry: resolveRetryOptions(options.retry, 'retry'),
+    breaker: resolveCircuitBreakerOptions(options.breaker, 'breaker'),
+    bulkhead: resolveBulkheadOptions(
+      options.bulkhead,
+      'bulkhead',
+      transport.pool.connections * transport.pool.pipelining,
+    ),
+    fallback: resolveFallbackOptions(options.fallback, 'fallback'),
   });
 }

@@ -10,6 +10,7 @@ import { abortErrorOf } from './call-context.ts';
 import type { CallContext, Next, Policy } from './policy.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import {
+  DEFAULT_RETRY_BUDGET_OPTIONS,
   RetryBudget,
   resolveRetryBudgetOptions,
   type ResolvedRetryBudgetOptions,
@@ -86,7 +87,7 @@ export const DEFAULT_RETRY_OPTIONS: ResolvedRetryOptions = Object.freeze({
   /** The idempotent methods: replaying them cannot apply an effect twice. */
   methods: DEFAULT_IDEMPOTENT_METHODS,
   /** On: a retry storm must never multiply the load of a struggling upstream. */
-  budget: resolveRetryBudgetOptions(undefined, 'retry.budget'),
+  budget: DEFAULT_RETRY_BUDGET_OPTIONS,
 });
 
 const KEYS = ['retries', 'baseDelay', 'maxDelay', 'maxRetryAfter', 'statuses', 'methods', 'budget'] as const;
@@ -111,14 +112,20 @@ export function resolveRetryOptions(
     retries: integerIn(`${path}.retries`, options.retries, 0, 10, base.retries),
     ...backoff,
     maxRetryAfter: durationIn(`${path}.maxRetryAfter`, options.maxRetryAfter, 0, 3_600_000, base.maxRetryAfter),
-    statuses: listOf(`${path}.statuses`, options.statuses, 'an array of integer statuses in 100…599', base.statuses, (s) =>
-      typeof s === 'number' && Number.isInteger(s) && s >= 100 && s <= 599 ? s : undefined,
+    statuses: listOf(
+      `${path}.statuses`,
+      options.statuses,
+      'an array of integer statuses in 100…599',
+      base.statuses,
+      (s) => (typeof s === 'number' && Number.isInteger(s) && s >= 100 && s <= 599 ? s : undefined),
     ),
     methods: listOf(`${path}.methods`, options.methods, 'an array of HTTP method names', base.methods, (m) =>
       typeof m === 'string' && TOKEN.test(m) ? m.toUpperCase() : undefined,
     ),
     budget:
-      options.budget === undefined ? base.budget : resolveRetryBudgetOptions(options.budget, `${path}.budget`, baseBudget),
+      options.budget === undefined
+        ? base.budget
+        : resolveRetryBudgetOptions(options.budget, `${path}.budget`, baseBudget),
   });
 }
 
@@ -180,7 +187,8 @@ export class RetryPolicy implements Policy {
 
   constructor(options: ResolvedRetryOptions = DEFAULT_RETRY_OPTIONS, deps: RetryDeps = {}) {
     this.options = options;
-    this.budget = deps.budget !== undefined ? deps.budget : options.budget === false ? null : new RetryBudget(options.budget);
+    this.budget =
+      deps.budget !== undefined ? deps.budget : options.budget === false ? null : new RetryBudget(options.budget);
     this.#random = deps.random;
     this.#backoff = createExponentialBackoff(options, deps.random);
   }
@@ -233,7 +241,14 @@ export class RetryPolicy implements Policy {
         }));
         return settle(outcome);
       }
-      ctx.events.emit('retry', () => ({ upstream: ctx.upstream, method: ctx.method, url: ctx.url, attempt, delay, reason }));
+      ctx.events.emit('retry', () => ({
+        upstream: ctx.upstream,
+        method: ctx.method,
+        url: ctx.url,
+        attempt,
+        delay,
+        reason,
+      }));
       if (outcome.ok) ctx.discard?.(outcome.value);
       this.#retries++;
       try {
@@ -309,6 +324,9 @@ function settle<T>(outcome: Outcome<T>): T {
 }
 
 /** Create the retry policy of one upstream. */
-export function createRetryPolicy(options: ResolvedRetryOptions = DEFAULT_RETRY_OPTIONS, deps: RetryDeps = {}): RetryPolicy {
+export function createRetryPolicy(
+  options: ResolvedRetryOptions = DEFAULT_RETRY_OPTIONS,
+  deps: RetryDeps = {},
+): RetryPolicy {
   return new RetryPolicy(options, deps);
 }

@@ -45,11 +45,14 @@ export function createDeadlineSignal(options: DeadlineSignalOptions): DeadlineSi
     return { signal: controller.signal, dispose: () => {} };
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let disposed = false;
   const onParent = (): void => {
     dispose();
     controller.abort(mapParent(parent.reason));
   };
   const dispose = (): void => {
+    if (disposed) return;
+    disposed = true;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     parent.removeEventListener('abort', onParent);

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { errorCode, isIdempotentRequest, isReplayableBody, STALE_SOCKET_CODES } from '../http/request-facts.ts';
 import type { ClientAware, TrackedClient } from './tracked-client.ts';
@@ -80,7 +81,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     controller: Controller,
     statusCode: number,
     headers: Record<string, string | string[]>,
-    socket: import('node:stream').Duplex,
+    socket: Duplex,
   ): void {
     this.#responded = true;
     this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);

@@ -1,38 +1,53 @@
 import type { EventHub } from '../events/events.ts';
-import { IDEMPOTENT_METHODS } from '../http/request-facts.ts';
 import type { ResolvedUpstreamOptions } from '../options/resolve.ts';
+import {
+  createPipeline,
+  DEFAULT_IDEMPOTENT_METHODS,
+  FallbackPolicy,
+  type BulkheadStats,
+  type CircuitBreakerPolicy,
+  type CircuitBreakerStats,
+  type FallbackHandler,
+  type Pipeline as PolicyPipeline,
+  type RetryStats,
+} from '../policies/index.ts';
 import type { CallContext } from '../policies/policy.ts';
 
 /** The upstream's view of its policies. */
 export interface Pipeline {
-  run<T>(
-    attempt: (ctx: CallContext) => Promise<T>,
-    ctx: CallContext,
-    fallback?: (error: unknown) => unknown,
-  ): Promise<T>;
-  readonly breaker: null;
+  run<T>(attempt: (ctx: CallContext) => Promise<T>, ctx: CallContext, fallback?: FallbackHandler): Promise<T>;
+  readonly breaker: CircuitBreakerPolicy | null;
   readonly idempotentMethods: readonly string[];
-  stats(): { retry: unknown; breaker: unknown; bulkhead: unknown };
+  stats(): { retry: RetryStats | null; breaker: CircuitBreakerStats | null; bulkhead: BulkheadStats | null };
+  /** Resolves when no call is running or queued in the bulkhead. */
+  drain(): Promise<void>;
   dispose(): void;
 }
 
-/** Temporary pass-through until the policies land. */
-export function createUpstreamPipeline(
-  _options: ResolvedUpstreamOptions,
-  _deps: { events: EventHub; connections: number },
-): Pipeline {
+/**
+ * The upstream's pipeline: fallback → bulkhead → total deadline → retry → circuit breaker
+ * → attempt. A per-call `fallback` replaces the upstream's.
+ */
+export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: { events: EventHub }): Pipeline {
+  const pipeline: PolicyPipeline = createPipeline(
+    { retry: options.retry, breaker: options.breaker, bulkhead: options.bulkhead, fallback: false },
+    { upstream: options.name, events: deps.events },
+  );
+  const upstreamFallback = options.fallback === false ? null : new FallbackPolicy(options.fallback);
   return {
-    async run(attempt, ctx, fallback) {
-      try {
-        return await attempt(ctx);
-      } catch (error) {
-        if (fallback) return (await fallback(error)) as never;
-        throw error;
-      }
+    run(attempt, ctx, fallback) {
+      const outer = fallback === undefined ? upstreamFallback : new FallbackPolicy(fallback);
+      if (outer === null) return pipeline.policy.execute(attempt, ctx);
+      return outer.execute((c) => pipeline.policy.execute(attempt, c), ctx);
     },
-    breaker: null,
-    idempotentMethods: IDEMPOTENT_METHODS,
-    stats: () => ({ retry: null, breaker: null, bulkhead: null }),
+    breaker: pipeline.breaker,
+    idempotentMethods: options.retry === false ? DEFAULT_IDEMPOTENT_METHODS : options.retry.methods,
+    stats: () => ({
+      retry: pipeline.retry?.stats() ?? null,
+      breaker: pipeline.breaker?.stats() ?? null,
+      bulkhead: pipeline.bulkhead?.stats() ?? null,
+    }),
+    drain: () => pipeline.bulkhead?.drain() ?? Promise.resolve(),
     dispose() {},
   };
 }

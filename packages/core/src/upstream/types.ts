@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { ResultInfo } from '../policies/policy.ts';
+import type { CallContext, ResultInfo } from '../policies/policy.ts';
 
 /** Per-call policy options, accepted by `request()` and `execute()`. */
 export interface CallOptions {
@@ -17,7 +17,7 @@ export interface CallOptions {
   /** `false` lets this call bypass the bulkhead. */
   bulkhead?: false;
   /** Answer instead of failing, for this call. */
-  fallback?: (error: unknown) => unknown;
+  fallback?: (error: unknown, ctx: CallContext) => unknown;
 }
 
 /** A request body; a function is called for every attempt, which makes any body replayable. */

@@ -5,6 +5,7 @@ import { EventHub, type Disposer, type UpstreamEventName, type UpstreamEvents } 
 import { headerValue, isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamOptions } from '../options/resolve.ts';
 import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
+import type { FallbackHandler } from '../policies/index.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
 import { CallTracker } from './call-tracker.ts';
@@ -54,7 +55,7 @@ export class Upstream {
       },
     });
     this.dispatcher = this.#pool.dispatcher;
-    this.#pipeline = createUpstreamPipeline(resolved, { events: this.#events, connections: resolved.pool.connections });
+    this.#pipeline = createUpstreamPipeline(resolved, { events: this.#events });
   }
 
   /** The circuit breaker, for operators: `isolate()`, `reset()`, `state`. Null when turned off. */
@@ -181,7 +182,7 @@ export class Upstream {
     };
     const done = this.#calls.start();
     try {
-      const result = await this.#pipeline.run(runAttempt, ctx, options.fallback);
+      const result = await this.#pipeline.run(runAttempt, ctx, options.fallback as FallbackHandler | undefined);
       done.succeeded();
       return result;
     } catch (error) {

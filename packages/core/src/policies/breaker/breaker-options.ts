@@ -1,0 +1,183 @@
+/** Options of the circuit breaker, their defaults and their validation. */
+import { InvalidOptionError, isNetworkError, isTimeoutError } from '../../errors/errors.ts';
+import { durationIn, functionOr, integerIn, knownKeys, numberIn, policyOptions } from '../../options/validate.ts';
+import type { ResultInfo } from '../policy.ts';
+
+/** Decides whether an attempt's outcome counts as a failure of the upstream. */
+export type BreakerFailurePredicate = (error: unknown, result: ResultInfo | undefined) => boolean;
+
+/** Slow-call detection: the breaker also opens when too many calls are slow. */
+export interface SlowCallOptions {
+  /**
+   * An attempt lasting at least this many ms is slow.
+   * @default 5000
+   */
+  threshold?: number;
+  /**
+   * Fraction of slow calls in the window (with at least `minimumCalls`) that opens the breaker.
+   * @default 0.5
+   */
+  rate?: number;
+}
+
+/** Options of the circuit breaker. */
+export interface CircuitBreakerOptions {
+  /**
+   * Fraction of failed calls in the window (with at least `minimumCalls`) that opens the breaker, 0…1.
+   * @default 0.5
+   */
+  failureRate?: number;
+  /**
+   * Length of the sliding window in ms.
+   * @default 10000
+   */
+  window?: number;
+  /**
+   * Calls the window must hold before the failure (or slow-call) rate is judged.
+   * @default 10
+   */
+  minimumCalls?: number;
+  /**
+   * This many failures in a row open the breaker whatever the rate; 0 turns it off.
+   * @default 5
+   */
+  consecutiveFailures?: number;
+  /**
+   * How long the breaker stays open before it admits probes, in ms.
+   * @default 5000
+   */
+  openFor?: number;
+  /**
+   * `openFor` doubles after each failed probe, up to this many ms.
+   * @default 60000
+   */
+  maxOpenFor?: number;
+  /**
+   * Concurrent probes admitted while half-open; all must succeed to close.
+   * @default 1
+   */
+  halfOpenProbes?: number;
+  /**
+   * Open on a rate of slow calls too; `true` takes the defaults.
+   * @default false
+   */
+  slowCall?: boolean | SlowCallOptions;
+  /**
+   * Whether an outcome is a failure. Caller aborts are never counted.
+   * @default NetworkError, TimeoutError (not 'queue'), or a status >= 500
+   */
+  isFailure?: BreakerFailurePredicate;
+}
+
+/** {@link CircuitBreakerOptions} after defaults. */
+export interface ResolvedCircuitBreakerOptions {
+  readonly failureRate: number;
+  readonly window: number;
+  readonly minimumCalls: number;
+  readonly consecutiveFailures: number;
+  readonly openFor: number;
+  readonly maxOpenFor: number;
+  readonly halfOpenProbes: number;
+  readonly slowCall: Readonly<Required<SlowCallOptions>> | false;
+  readonly isFailure: BreakerFailurePredicate;
+}
+
+/**
+ * The default failure predicate: a transport failure, a deadline (except waiting in the
+ * bulkhead's queue, which says nothing about the upstream), or a 5xx. 4xx, 429 included,
+ * are answers from a healthy server.
+ */
+export function isDefaultBreakerFailure(error: unknown, result: ResultInfo | undefined): boolean {
+  if (error !== undefined) return isNetworkError(error) || (isTimeoutError(error) && error.phase !== 'queue');
+  return result !== undefined && result.status >= 500;
+}
+
+/** Defaults of the slow-call detection, when turned on. */
+export const DEFAULT_SLOW_CALL_OPTIONS: Readonly<Required<SlowCallOptions>> = Object.freeze({
+  /** 5 s: the default total deadline; an attempt that long is as good as failed. */
+  threshold: 5000,
+  /** 0.5: same bar as the failure rate. */
+  rate: 0.5,
+});
+
+/** Defaults of the circuit breaker. */
+export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: ResolvedCircuitBreakerOptions = Object.freeze({
+  /** 0.5: half the calls failing is an outage, not noise. */
+  failureRate: 0.5,
+  /** 10 s: reacts within seconds, yet holds enough calls to judge a rate. */
+  window: 10_000,
+  /** 10: a rate over fewer calls is noise (2 failures of 3 calls is not an outage). */
+  minimumCalls: 10,
+  /** 5: catches a dead upstream on a quiet service, before `minimumCalls` is reached. */
+  consecutiveFailures: 5,
+  /** 5 s: long enough for a restart or a failover, short enough to notice recovery. */
+  openFor: 5000,
+  /** 60 s: a long outage is probed at least once a minute. */
+  maxOpenFor: 60_000,
+  /** 1: a single probe risks the least load on an upstream that may still be down. */
+  halfOpenProbes: 1,
+  /** Off: latency is governed by the deadlines; opt in where slowness hurts more than errors. */
+  slowCall: false,
+  /** Transport failures, deadlines and 5xx (see {@link isDefaultBreakerFailure}). */
+  isFailure: isDefaultBreakerFailure,
+});
+
+const KEYS = [
+  'failureRate',
+  'window',
+  'minimumCalls',
+  'consecutiveFailures',
+  'openFor',
+  'maxOpenFor',
+  'halfOpenProbes',
+  'slowCall',
+  'isFailure',
+] as const;
+
+/** Validate breaker options found at `path` (e.g. `breaker`); `false` turns the breaker off. */
+export function resolveCircuitBreakerOptions(input: unknown, path: string): ResolvedCircuitBreakerOptions | false {
+  const options = policyOptions<CircuitBreakerOptions>(path, input);
+  if (options === false) return false;
+  knownKeys(path, options, KEYS);
+  const d = DEFAULT_CIRCUIT_BREAKER_OPTIONS;
+  const openFor = durationIn(`${path}.openFor`, options.openFor, 1, 3_600_000, d.openFor);
+  const maxOpenFor = durationIn(
+    `${path}.maxOpenFor`,
+    options.maxOpenFor,
+    1,
+    86_400_000,
+    Math.max(d.maxOpenFor, openFor),
+  );
+  if (maxOpenFor < openFor) {
+    throw new InvalidOptionError(`${path}.maxOpenFor`, `at least \`${path}.openFor\` (${openFor})`, maxOpenFor);
+  }
+  return Object.freeze({
+    failureRate: numberIn(`${path}.failureRate`, options.failureRate, 0, 1, d.failureRate),
+    window: durationIn(`${path}.window`, options.window, 100, 3_600_000, d.window),
+    minimumCalls: integerIn(`${path}.minimumCalls`, options.minimumCalls, 1, 1_000_000, d.minimumCalls),
+    consecutiveFailures: integerIn(
+      `${path}.consecutiveFailures`,
+      options.consecutiveFailures,
+      0,
+      1_000_000,
+      d.consecutiveFailures,
+    ),
+    openFor,
+    maxOpenFor,
+    halfOpenProbes: integerIn(`${path}.halfOpenProbes`, options.halfOpenProbes, 1, 1000, d.halfOpenProbes),
+    slowCall: resolveSlowCall(options.slowCall, `${path}.slowCall`),
+    isFailure: functionOr<BreakerFailurePredicate>(`${path}.isFailure`, options.isFailure, d.isFailure),
+  });
+}
+
+function resolveSlowCall(input: unknown, path: string): Readonly<Required<SlowCallOptions>> | false {
+  if (input === undefined) return false;
+  const options = policyOptions<SlowCallOptions>(path, input);
+  if (options === false) return false;
+  knownKeys(path, options, ['threshold', 'rate']);
+  const d = DEFAULT_SLOW_CALL_OPTIONS;
+  return Object.freeze({
+    threshold: durationIn(`${path}.threshold`, options.threshold, 1, 3_600_000, d.threshold),
+    rate: numberIn(`${path}.rate`, options.rate, 0, 1, d.rate),
+  });
+}

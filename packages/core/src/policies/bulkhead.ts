@@ -1,0 +1,185 @@
+import { BulkheadFullError, TimeoutError } from '../errors/errors.ts';
+import { integerIn, knownKeys, policyOptions } from '../options/validate.ts';
+import { abortErrorOf, errorContextOf } from './call-context.ts';
+import type { CallContext, Next, Policy } from './policy.ts';
+
+/** Options of the bulkhead: a bound on concurrent calls and on calls waiting for a slot. */
+export interface BulkheadOptions {
+  /**
+   * Calls running at once.
+   * @default the pool's `connections`
+   */
+  maxConcurrent?: number;
+  /**
+   * Calls waiting (FIFO) for a slot; one more fails at once with `BulkheadFullError`.
+   * @default `connections` × 16
+   */
+  maxQueued?: number;
+}
+
+/** {@link BulkheadOptions} after defaults. */
+export type ResolvedBulkheadOptions = Readonly<Required<BulkheadOptions>>;
+
+/**
+ * Defaults of the bulkhead, per pooled connection: the limits scale with the pool's
+ * `connections` (see {@link defaultBulkheadOptions}).
+ */
+export const DEFAULT_BULKHEAD_OPTIONS = Object.freeze({
+  /** 1: one running call per connection; more would only wait inside the pool, unseen by any deadline or limit. */
+  maxConcurrentPerConnection: 1,
+  /**
+   * 16: a burst of 16 calls per socket waits in memory (a few KB each); a longer queue means a wait
+   * of 16+ request latencies, past most deadlines, so failing fast is better.
+   */
+  maxQueuedPerConnection: 16,
+});
+
+/** The bulkhead's default limits for a pool of `connections` sockets. */
+export function defaultBulkheadOptions(connections: number): ResolvedBulkheadOptions {
+  const n = Math.max(1, Math.floor(connections));
+  return Object.freeze({
+    maxConcurrent: n * DEFAULT_BULKHEAD_OPTIONS.maxConcurrentPerConnection,
+    maxQueued: n * DEFAULT_BULKHEAD_OPTIONS.maxQueuedPerConnection,
+  });
+}
+
+/** Validate bulkhead options found at `path` (e.g. `bulkhead`); `false` turns the bulkhead off. */
+export function resolveBulkheadOptions(
+  input: unknown,
+  path: string,
+  connections: number,
+): ResolvedBulkheadOptions | false {
+  const options = policyOptions<BulkheadOptions>(path, input);
+  if (options === false) return false;
+  knownKeys(path, options, ['maxConcurrent', 'maxQueued']);
+  const d = defaultBulkheadOptions(connections);
+  return Object.freeze({
+    maxConcurrent: integerIn(`${path}.maxConcurrent`, options.maxConcurrent, 1, 100_000, d.maxConcurrent),
+    maxQueued: integerIn(`${path}.maxQueued`, options.maxQueued, 0, 10_000_000, d.maxQueued),
+  });
+}
+
+/** Figures of a {@link BulkheadPolicy}, plain JSON. */
+export interface BulkheadStats {
+  running: number;
+  queued: number;
+  maxConcurrent: number;
+  maxQueued: number;
+  /** Calls refused because running and queue were full. */
+  rejected: number;
+}
+
+interface Waiter {
+  admit(): void;
+}
+
+/**
+ * Bounds concurrent calls; the overflow waits in a FIFO queue, bounded too, and beyond it
+ * calls fail at once. A queued call leaves when its deadline passes (`TimeoutError` 'queue')
+ * or its signal aborts. Every slot is released exactly once when its call settles.
+ */
+export class BulkheadPolicy implements Policy {
+  readonly name = 'bulkhead';
+  readonly options: ResolvedBulkheadOptions;
+  #running = 0;
+  #rejected = 0;
+  readonly #queue = new Set<Waiter>();
+  #drains: Array<() => void> = [];
+
+  constructor(options: ResolvedBulkheadOptions) {
+    this.options = options;
+  }
+
+  async execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
+    if (ctx.overrides.bulkhead === false) return next(ctx);
+    if (this.#running < this.options.maxConcurrent) {
+      this.#running++;
+    } else if (this.#queue.size < this.options.maxQueued) {
+      await this.#wait(ctx);
+    } else {
+      this.#rejected++;
+      ctx.events.emit('rejected', () => ({ upstream: ctx.upstream, code: 'STEADY_BULKHEAD_FULL' }));
+      throw new BulkheadFullError(this.options.maxConcurrent, this.options.maxQueued, errorContextOf(ctx));
+    }
+    try {
+      return await next(ctx);
+    } finally {
+      this.#release();
+    }
+  }
+
+  /** Resolves once no call runs and none waits. New calls are still admitted: stop them first. */
+  drain(): Promise<void> {
+    if (this.#running === 0 && this.#queue.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drains.push(resolve));
+  }
+
+  stats(): BulkheadStats {
+    return {
+      running: this.#running,
+      queued: this.#queue.size,
+      maxConcurrent: this.options.maxConcurrent,
+      maxQueued: this.options.maxQueued,
+      rejected: this.#rejected,
+    };
+  }
+
+  /** Wait in the queue; resolves holding a slot (already counted in `#running`). */
+  #wait(ctx: CallContext): Promise<void> {
+    const signal = ctx.signal;
+    if (signal.aborted) return Promise.reject(abortErrorOf(signal.reason, ctx));
+    if (Date.now() >= ctx.deadline) return Promise.reject(this.#queueTimeout(ctx));
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const leave = (error: unknown): void => {
+        this.#queue.delete(waiter);
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+        this.#checkDrained();
+      };
+      const onAbort = (): void => leave(abortErrorOf(signal.reason, ctx));
+      const waiter: Waiter = {
+        admit: () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.#queue.add(waiter);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (ctx.deadline !== Infinity) {
+        timer = setTimeout(() => leave(this.#queueTimeout(ctx)), ctx.deadline - Date.now());
+      }
+    });
+  }
+
+  #queueTimeout(ctx: CallContext): TimeoutError {
+    ctx.events.emit('timeout', () => ({ upstream: ctx.upstream, method: ctx.method, url: ctx.url, phase: 'queue' }));
+    return new TimeoutError('queue', ctx.deadline - ctx.startedAt, errorContextOf(ctx));
+  }
+
+  /** Give the slot of a settled call to the oldest waiter, or free it. */
+  #release(): void {
+    const first = this.#queue.values().next();
+    if (first.done === true) {
+      this.#running--;
+      this.#checkDrained();
+    } else {
+      this.#queue.delete(first.value);
+      first.value.admit();
+    }
+  }
+
+  #checkDrained(): void {
+    if (this.#running !== 0 || this.#queue.size !== 0 || this.#drains.length === 0) return;
+    const drains = this.#drains;
+    this.#drains = [];
+    for (const resolve of drains) resolve();
+  }
+}
+
+/** Create the bulkhead of one upstream. */
+export function createBulkheadPolicy(options: ResolvedBulkheadOptions): BulkheadPolicy {
+  return new BulkheadPolicy(options);
+}

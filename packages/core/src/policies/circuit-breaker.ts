@@ -1,0 +1,233 @@
+import {
+  CircuitOpenError,
+  isAbortedError,
+  isBulkheadFullError,
+  isCircuitOpenError,
+  isClosedError,
+  isInvalidRequestError,
+  isTimeoutError,
+} from '../errors/errors.ts';
+import type { BreakerState } from '../events/events.ts';
+import type { ResolvedCircuitBreakerOptions } from './breaker/breaker-options.ts';
+import { SlidingWindow } from './breaker/sliding-window.ts';
+import type { PolicyDeps } from './call-context.ts';
+import type { CallContext, Next, Policy, ResultInfo } from './policy.ts';
+
+export {
+  DEFAULT_CIRCUIT_BREAKER_OPTIONS,
+  DEFAULT_SLOW_CALL_OPTIONS,
+  isDefaultBreakerFailure,
+  resolveCircuitBreakerOptions,
+  type BreakerFailurePredicate,
+  type CircuitBreakerOptions,
+  type ResolvedCircuitBreakerOptions,
+  type SlowCallOptions,
+} from './breaker/breaker-options.ts';
+
+/** Figures of a {@link CircuitBreakerPolicy}, plain JSON. */
+export interface CircuitBreakerStats {
+  state: BreakerState;
+  /** Failed calls in the window. */
+  failures: number;
+  /** Counted calls (failed or not) in the window. */
+  calls: number;
+  /** Slow calls in the window (0 unless `slowCall` is on). */
+  slowCalls: number;
+  /** `failures / calls`, 0 with no calls. */
+  failureRate: number;
+  consecutiveFailures: number;
+  /** `Date.now()`-based end of the open period; null unless open. */
+  openedUntil: number | null;
+  /** Ms until a probe is admitted: 0 unless open; null when isolated (until `reset()`). */
+  retryAfter: number | null;
+}
+
+type Verdict = 'failure' | 'success' | 'ignore';
+
+/**
+ * A per-upstream circuit breaker: closed → open (failure rate over a sliding window with a
+ * minimum of calls, consecutive failures, or slow-call rate) → half-open after `openFor`
+ * (admits `halfOpenProbes` concurrent probes) → closed when all succeed, or open again with
+ * `openFor` doubled (up to `maxOpenFor`) when one fails. `isolate()` holds it open until `reset()`.
+ * Open-state transitions happen lazily, on the next call or read: no timer is kept.
+ */
+export class CircuitBreakerPolicy implements Policy {
+  readonly name = 'breaker';
+  readonly options: ResolvedCircuitBreakerOptions;
+  readonly #deps: PolicyDeps;
+  readonly #window: SlidingWindow<'calls' | 'failures' | 'slow'>;
+  #state: BreakerState = 'closed';
+  /** Bumped on every transition: outcomes of calls admitted under an older state are not counted. */
+  #generation = 0;
+  #consecutive = 0;
+  #openFor: number;
+  #openedUntil = 0;
+  #probes = 0;
+  #probeSuccesses = 0;
+
+  constructor(options: ResolvedCircuitBreakerOptions, deps: PolicyDeps) {
+    this.options = options;
+    this.#deps = deps;
+    this.#openFor = options.openFor;
+    this.#window = new SlidingWindow(options.window, ['calls', 'failures', 'slow']);
+  }
+
+  /** The current state (an elapsed open period turns into half-open on read). */
+  get state(): BreakerState {
+    this.#refresh();
+    return this.#state;
+  }
+
+  async execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
+    if (ctx.overrides.breaker === false) return next(ctx);
+    this.#refresh();
+    const probe = this.#state === 'half-open';
+    if (
+      this.#state === 'open' ||
+      this.#state === 'isolated' ||
+      (probe && this.#probes >= this.options.halfOpenProbes)
+    ) {
+      ctx.events.emit('rejected', () => ({ upstream: ctx.upstream, code: 'STEADY_CIRCUIT_OPEN' }));
+      throw new CircuitOpenError(this.#retryAfter() ?? Infinity, {
+        upstream: ctx.upstream,
+        method: ctx.method,
+        url: ctx.url,
+      });
+    }
+    const generation = this.#generation;
+    if (probe) this.#probes++;
+    const started = Date.now();
+    try {
+      const result = await next(ctx);
+      this.#record(generation, probe, this.#verdict(undefined, ctx.classify?.(result)), Date.now() - started);
+      return result;
+    } catch (error) {
+      this.#record(generation, probe, this.#verdict(error, undefined), Date.now() - started);
+      throw error;
+    }
+  }
+
+  /** Hold the breaker open (every call rejected) until {@link reset}. */
+  isolate(): void {
+    if (this.#state !== 'isolated') this.#transition('isolated', 'isolated by hand');
+  }
+
+  /** Close the breaker and forget its history, whatever its state. */
+  reset(): void {
+    this.#openFor = this.options.openFor;
+    this.#consecutive = 0;
+    this.#window.clear();
+    if (this.#state !== 'closed') this.#transition('closed', 'reset by hand');
+  }
+
+  stats(): CircuitBreakerStats {
+    this.#refresh();
+    const { calls, failures, slow } = this.#window.totals();
+    return {
+      state: this.#state,
+      failures,
+      calls,
+      slowCalls: slow,
+      failureRate: calls === 0 ? 0 : failures / calls,
+      consecutiveFailures: this.#consecutive,
+      openedUntil: this.#state === 'open' ? this.#openedUntil : null,
+      retryAfter: this.#retryAfter(),
+    };
+  }
+
+  #verdict(error: unknown, result: ResultInfo | undefined): Verdict {
+    if (error !== undefined && neverReachedUpstream(error)) return 'ignore';
+    return this.options.isFailure(error, result) ? 'failure' : 'success';
+  }
+
+  #record(generation: number, probe: boolean, verdict: Verdict, latency: number): void {
+    if (generation !== this.#generation) return;
+    const slowCall = this.options.slowCall;
+    const slow = slowCall !== false && verdict !== 'ignore' && latency >= slowCall.threshold;
+    if (probe) {
+      this.#probes--;
+      if (verdict === 'ignore') return;
+      if (verdict === 'failure' || slow) {
+        this.#openFor = Math.min(this.options.maxOpenFor, this.#openFor * 2);
+        this.#open(verdict === 'failure' ? 'half-open probe failed' : 'half-open probe was slow');
+      } else if (++this.#probeSuccesses >= this.options.halfOpenProbes) {
+        this.#openFor = this.options.openFor;
+        this.#consecutive = 0;
+        this.#window.clear();
+        this.#transition('closed', 'half-open probes succeeded');
+      }
+      return;
+    }
+    if (verdict === 'ignore' || this.#state !== 'closed') return;
+    this.#window.add('calls');
+    if (slow) this.#window.add('slow');
+    if (verdict === 'failure') {
+      this.#window.add('failures');
+      this.#consecutive++;
+    } else {
+      this.#consecutive = 0;
+    }
+    const { consecutiveFailures, minimumCalls, failureRate } = this.options;
+    if (consecutiveFailures > 0 && this.#consecutive >= consecutiveFailures) {
+      return this.#open(`${this.#consecutive} consecutive failures`);
+    }
+    const totals = this.#window.totals();
+    if (totals.calls < minimumCalls) return;
+    if (totals.failures > 0 && totals.failures / totals.calls >= failureRate) {
+      return this.#open(`failure rate ${percent(totals.failures, totals.calls)} over ${totals.calls} calls`);
+    }
+    if (slowCall !== false && totals.slow > 0 && totals.slow / totals.calls >= slowCall.rate) {
+      this.#open(`slow call rate ${percent(totals.slow, totals.calls)} over ${totals.calls} calls`);
+    }
+  }
+
+  #open(reason: string): void {
+    this.#openedUntil = Date.now() + this.#openFor;
+    this.#transition('open', reason);
+  }
+
+  #refresh(): void {
+    if (this.#state === 'open' && Date.now() >= this.#openedUntil) {
+      this.#transition('half-open', `open for ${this.#openFor} ms`);
+    }
+  }
+
+  #retryAfter(): number | null {
+    if (this.#state === 'isolated') return null;
+    return this.#state === 'open' ? Math.max(0, this.#openedUntil - Date.now()) : 0;
+  }
+
+  #transition(to: BreakerState, reason: string): void {
+    const from = this.#state;
+    this.#state = to;
+    this.#generation++;
+    this.#probes = 0;
+    this.#probeSuccesses = 0;
+    const upstream = this.#deps.upstream;
+    this.#deps.events.emit('breakerStateChange', () => ({ upstream, from, to, reason }));
+  }
+}
+
+/** Errors raised before any byte went to the upstream, or by the caller: they say nothing about its health. */
+function neverReachedUpstream(error: unknown): boolean {
+  return (
+    isAbortedError(error) ||
+    isCircuitOpenError(error) ||
+    isBulkheadFullError(error) ||
+    isClosedError(error) ||
+    isInvalidRequestError(error) ||
+    (isTimeoutError(error) && error.phase === 'queue')
+  );
+}
+
+function percent(part: number, whole: number): string {
+  return `${Math.round((part / whole) * 100)}%`;
+}
+
+/** Create the circuit breaker of one upstream. */
+export function createCircuitBreakerPolicy(
+  options: ResolvedCircuitBreakerOptions,
+  deps: PolicyDeps,
+): CircuitBreakerPolicy {
+  return new CircuitBreakerPolicy(options, deps);
+}

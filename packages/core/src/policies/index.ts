@@ -1,0 +1,124 @@
+/**
+ * The resilience policies of an upstream and their composition.
+ *
+ * Order, outermost first (fixed):
+ *
+ * 1. **fallback** wraps everything: it answers for any failure, rejections by the bulkhead
+ *    and the breaker included.
+ * 2. **bulkhead** bounds concurrency for the whole call (every attempt and backoff hold one
+ *    slot); its queue wait is bounded by the call's deadline (`TimeoutError` 'queue').
+ * 3. **timeout** (total deadline) derives the signal every inner policy and attempt sees and
+ *    rejects the call at the deadline: retries and backoff sleeps live inside it.
+ * 4. **retry** runs attempts under the deadline and the budget.
+ * 5. **breaker** judges each attempt separately; a retry sees its `CircuitOpenError` and does
+ *    not retry it, so an open breaker ends the call at once.
+ * 6. the attempt.
+ */
+import { BulkheadPolicy, type ResolvedBulkheadOptions } from './bulkhead.ts';
+import type { PolicyDeps } from './call-context.ts';
+import { CircuitBreakerPolicy, type ResolvedCircuitBreakerOptions } from './circuit-breaker.ts';
+import { FallbackPolicy, type ResolvedFallbackOptions } from './fallback.ts';
+import { compose, type Policy } from './policy.ts';
+import { RetryPolicy, type ResolvedRetryOptions } from './retry.ts';
+import type { RetryBudget } from './retry-budget.ts';
+import { TimeoutPolicy } from './timeout.ts';
+
+/** The resolved options of every policy of an upstream; `false` leaves a policy out. */
+export interface ResolvedPipelineOptions {
+  retry: ResolvedRetryOptions | false;
+  breaker: ResolvedCircuitBreakerOptions | false;
+  bulkhead: ResolvedBulkheadOptions | false;
+  fallback?: ResolvedFallbackOptions | false | undefined;
+}
+
+/** An upstream's composed policy and handles on each part (null when turned off). */
+export interface Pipeline {
+  /** fallback → bulkhead → timeout → retry → breaker → attempt. */
+  readonly policy: Policy;
+  readonly retry: RetryPolicy | null;
+  readonly breaker: CircuitBreakerPolicy | null;
+  readonly bulkhead: BulkheadPolicy | null;
+  readonly budget: RetryBudget | null;
+}
+
+/** Build the policies of one upstream and compose them in the fixed order documented above. */
+export function createPipeline(resolved: ResolvedPipelineOptions, deps: PolicyDeps): Pipeline {
+  const retry = resolved.retry === false ? null : new RetryPolicy(resolved.retry, { random: deps.random });
+  const breaker = resolved.breaker === false ? null : new CircuitBreakerPolicy(resolved.breaker, deps);
+  const bulkhead = resolved.bulkhead === false ? null : new BulkheadPolicy(resolved.bulkhead);
+  const fallback = resolved.fallback ? new FallbackPolicy(resolved.fallback) : null;
+  const policies: Policy[] = [fallback, bulkhead, new TimeoutPolicy(), retry, breaker].filter(
+    (p): p is NonNullable<typeof p> => p !== null,
+  );
+  return { policy: compose(...policies), retry, breaker, bulkhead, budget: retry?.budget ?? null };
+}
+
+export { compose, type CallContext, type Next, type Policy, type PolicyOverrides, type ResultInfo } from './policy.ts';
+export type { PolicyDeps } from './call-context.ts';
+export { abortErrorOf, errorContextOf } from './call-context.ts';
+export { createDeadlineSignal, raceSignal, sleep, type DeadlineSignal, type DeadlineSignalOptions } from './signals.ts';
+export {
+  createExponentialBackoff,
+  DEFAULT_EXPONENTIAL_BACKOFF_OPTIONS,
+  resolveExponentialBackoffOptions,
+  type Backoff,
+  type ExponentialBackoffOptions,
+  type ResolvedExponentialBackoffOptions,
+} from './backoff/exponential-backoff.ts';
+export { parseRetryAfter } from './retry-after.ts';
+export {
+  createRetryBudget,
+  DEFAULT_RETRY_BUDGET_OPTIONS,
+  resolveRetryBudgetOptions,
+  RetryBudget,
+  type ResolvedRetryBudgetOptions,
+  type RetryBudgetOptions,
+  type RetryBudgetStats,
+} from './retry-budget.ts';
+export {
+  createRetryPolicy,
+  DEFAULT_IDEMPOTENT_METHODS,
+  DEFAULT_RETRY_OPTIONS,
+  isRetryableError,
+  resolveRetryOptions,
+  RetryPolicy,
+  type ResolvedRetryOptions,
+  type RetryDeps,
+  type RetryOptions,
+  type RetryStats,
+} from './retry.ts';
+export { SlidingWindow } from './breaker/sliding-window.ts';
+export {
+  CircuitBreakerPolicy,
+  createCircuitBreakerPolicy,
+  DEFAULT_CIRCUIT_BREAKER_OPTIONS,
+  DEFAULT_SLOW_CALL_OPTIONS,
+  isDefaultBreakerFailure,
+  resolveCircuitBreakerOptions,
+  type BreakerFailurePredicate,
+  type CircuitBreakerOptions,
+  type CircuitBreakerStats,
+  type ResolvedCircuitBreakerOptions,
+  type SlowCallOptions,
+} from './circuit-breaker.ts';
+export {
+  BulkheadPolicy,
+  createBulkheadPolicy,
+  DEFAULT_BULKHEAD_OPTIONS,
+  defaultBulkheadOptions,
+  resolveBulkheadOptions,
+  type BulkheadOptions,
+  type BulkheadStats,
+  type ResolvedBulkheadOptions,
+} from './bulkhead.ts';
+export { createTimeoutPolicy, TimeoutPolicy } from './timeout.ts';
+export {
+  createFallbackPolicy,
+  DEFAULT_FALLBACK_OPTIONS,
+  FallbackPolicy,
+  resolveFallbackOptions,
+  withFallback,
+  type FallbackHandler,
+  type FallbackOptions,
+  type ResolvedFallbackOptions,
+} from './fallback.ts';
