@@ -1,3 +1,4 @@
+import type { BulkheadStats, CircuitBreakerStats, RetryStats } from '../policies/index.ts';
 import type { SteadyPool } from '../pool/create-pool.ts';
 import type { CallCounters, CallTracker } from './call-tracker.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -24,9 +25,12 @@ export interface UpstreamStats {
     peakSockets: number;
   };
   calls: CallCounters;
-  retry: unknown;
-  breaker: unknown;
-  bulkhead: unknown;
+  /** Retry and budget figures; null when retry is off. */
+  retry: RetryStats | null;
+  /** Breaker state and window figures; null when the breaker is off. */
+  breaker: CircuitBreakerStats | null;
+  /** Running, queued and rejected calls; null when the bulkhead is off. */
+  bulkhead: BulkheadStats | null;
 }
 
 interface UpstreamLike {
