@@ -131,7 +131,7 @@ export class Upstream {
    */
   async execute<T>(attempt: (ctx: AttemptContext) => Promise<T>, options: ExecuteOptions<T> = {}): Promise<T> {
     const method = (options.method ?? 'GET').toUpperCase();
-    const url = options.url === undefined ? undefined : redactUrl(new URL(options.url, this.origin));
+    const url = options.url === undefined ? undefined : redactUrl(safeUrl(options.url, this.origin));
     if (this.#closing !== undefined) {
       this.#calls.counters.rejected++;
       throw new ClosedError({ upstream: this.name, method, url });
@@ -281,4 +281,12 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
       },
     );
   });
+}
+
+function safeUrl(url: string, origin: string): string {
+  try {
+    return new URL(url, origin).href;
+  } catch {
+    return String(url);
+  }
 }
