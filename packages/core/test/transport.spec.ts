@@ -135,7 +135,8 @@ describe('deadlines', () => {
     const up = upstream({ origin: s.url, timeouts: { body: 150, total: 2_000 }, retry: false });
     const res = await up.request('/stall');
     const error = await res.body.text().catch((e: unknown) => e);
-    expect((error as { code?: string }).code).toBe('UND_ERR_BODY_TIMEOUT');
+    expect(error).toMatchObject({ code: 'STEADY_TIMEOUT', phase: 'body' });
+    expect((error as Error).cause).toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' });
   });
 
   it('the total deadline fires with phase "total" and aborts the request', async () => {
@@ -208,5 +209,42 @@ describe('graceful close', () => {
     await pause(50);
     await up.close();
     expect(await call).toMatchObject({ code: expect.stringMatching(/^STEADY_/) });
+  });
+});
+
+describe('while the body streams', () => {
+  it("the caller's signal still aborts the body, with STEADY_ABORTED", async () => {
+    const s = await server({ routes: { '/stall': { stallAfterBytes: 100, body: { bytes: 4096 } } } });
+    const up = upstream({ origin: s.url, timeouts: { body: 5_000, total: 5_000 } });
+    const controller = new AbortController();
+    const res = await up.request('/stall', { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('navigated away')), 30);
+    const started = Date.now();
+    const error = await res.body.text().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'STEADY_ABORTED' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('a connection reset mid-body is a typed STEADY_NETWORK error', async () => {
+    const s = await server({ routes: { '/cut': { resetAfterBytes: 200, body: { bytes: 4096 } } } });
+    const up = upstream({ origin: s.url });
+    const res = await up.request('/cut');
+    const error = await res.body.arrayBuffer().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'STEADY_NETWORK', delivery: 'unknown', method: 'GET' });
+  });
+
+  it('a fallback answers instead of failing, per upstream and per call', async () => {
+    const s = await server({ routes: { '/hang': { hang: true } } });
+    const fallbacks: unknown[] = [];
+    const up = upstream({
+      origin: s.url,
+      timeouts: { total: 100 },
+      retry: false,
+      fallback: (error) => ({ fallback: 'upstream', code: (error as { code?: string }).code }),
+    });
+    up.on('fallback', (e) => fallbacks.push(e));
+    expect(await up.request('/hang')).toEqual({ fallback: 'upstream', code: 'STEADY_TIMEOUT' });
+    expect(await up.request('/hang', { fallback: () => 'per-call' })).toBe('per-call');
+    expect(fallbacks).toHaveLength(2);
   });
 });

@@ -6,6 +6,8 @@ import type { ClientAware, TrackedClient } from './tracked-client.ts';
 /** What the replay reports, for stats and the `replay` event. */
 export interface ReplayHooks {
   onReplay(method: string, path: string, reason: string): void;
+  /** Type an error raised while the response body streams (the caller reads it from the body). */
+  mapBodyError?(error: Error, method: string, path: string): Error;
 }
 
 /** Whether a failed request may have reached the server. Read with {@link deliveryOf}. */
@@ -124,7 +126,15 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
       return;
     }
     this.#settled = true;
-    if (!deliveries.has(error)) deliveries.set(error, this.#written ? 'unknown' : 'not-sent');
+    if (this.#responded && this.#hooks.mapBodyError !== undefined) {
+      error = this.#hooks.mapBodyError(
+        error,
+        (this.#options.method ?? 'GET').toUpperCase(),
+        String(this.#options.path ?? '/'),
+      );
+    } else if (!deliveries.has(error)) {
+      deliveries.set(error, this.#written ? 'unknown' : 'not-sent');
+    }
     this.#handler.onResponseError?.(controller ?? (this.#proxy as unknown as Controller), error);
   }
 

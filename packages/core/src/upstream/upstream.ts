@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { ClosedError, InvalidRequestError, isTimeoutError, TimeoutError } from '../errors/errors.ts';
+import { ClosedError, InvalidRequestError, isTimeoutError } from '../errors/errors.ts';
 import { redactUrl } from '../errors/steady-error.ts';
 import { EventHub, type Disposer, type UpstreamEventName, type UpstreamEvents } from '../events/events.ts';
 import { headerValue, isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
@@ -8,13 +8,13 @@ import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
 import type { FallbackHandler } from '../policies/index.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
+import { guardBody } from './body-guard.ts';
 import { CallTracker } from './call-tracker.ts';
 import { toSteadyError } from './errors-from-undici.ts';
 import { buildStats, type UpstreamStats } from './stats.ts';
 import type { AttemptContext, ExecuteOptions, UpstreamRequestOptions, UpstreamResponse } from './types.ts';
 
 const NEVER = new AbortController().signal;
-const noop = () => {};
 
 /**
  * One origin behind a tuned keep-alive pool and the resilience pipeline
@@ -44,6 +44,17 @@ export class Upstream {
     this.name = resolved.name;
     this.origin = resolved.origin.origin;
     this.#pool = createPool(resolved, {
+      mapBodyError: (error, method, path) =>
+        toSteadyError(error, {
+          upstream: this.name,
+          method,
+          url: redactUrl(this.origin + path),
+          closed: this.#closing !== undefined,
+          signal: undefined,
+          headersTimeout: resolved.timeouts.headers,
+          bodyTimeout: resolved.timeouts.body,
+          connectTimeout: resolved.pool.connectTimeout,
+        }) as Error,
       onReplay: (method, path, reason) => {
         this.#calls.counters.replays++;
         this.#events.emit('replay', () => ({
@@ -107,21 +118,11 @@ export class Upstream {
         },
       },
     );
-    if (Number.isFinite(deadline)) {
-      // The total deadline also bounds reading the body: past it, the body is destroyed.
-      const left = deadline - Date.now();
-      const timer = setTimeout(
-        () => {
-          // Nobody may be reading the body: the error must not become an uncaught exception.
-          response.body.on('error', noop);
-          response.body.destroy(
-            new TimeoutError('total', total, { upstream: this.name, method, url: redactUrl(origin + fullPath) }),
-          );
-        },
-        Math.max(0, left),
-      );
-      response.body.once('close', () => clearTimeout(timer));
-    }
+    guardBody(response, deadline, total, options.signal, {
+      upstream: this.name,
+      method,
+      url: redactUrl(origin + fullPath),
+    });
     return response;
   }
 
