@@ -1,0 +1,292 @@
+import { Readable } from 'node:stream';
+import axios, {
+  AxiosError,
+  AxiosHeaders,
+  type AxiosAdapter,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
+import type { Upstream, UpstreamResponse } from '@steady/core';
+import { originMismatchError, toAxiosError } from './errors.ts';
+import { DEFAULT_MAX_REDIRECTS, dropContentHeaders, redirectOf, tooManyRedirectsError } from './redirects.ts';
+import { prepareBody, type PreparedBody } from './request-body.ts';
+import type { SteadyRequestInfo } from './request-info.ts';
+import { toAxiosResponse } from './response.ts';
+import { callSignal, type CallSignal } from './signal.ts';
+
+const UPSTREAM = Symbol.for('steady.axios.upstream');
+const USER_AGENT = `axios/${axios.VERSION}`;
+const ACCEPT_ENCODING = 'gzip, compress, deflate, br';
+const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+
+/**
+ * An axios adapter that sends every request through `upstream.request()`, so the upstream's
+ * pool, stale-socket replay, deadlines, retry, breaker and bulkhead apply. Plug it into an
+ * existing instance with `instance.defaults.adapter = steadyAdapter(upstream)`.
+ * Requests to another origin than the upstream's are rejected with `ERR_BAD_REQUEST`.
+ */
+export function steadyAdapter(upstream: Upstream): AxiosAdapter {
+  const adapter: AxiosAdapter = (config) => dispatch(upstream, config);
+  Object.defineProperty(adapter, UPSTREAM, { value: upstream });
+  Object.defineProperty(adapter, 'adapterName', { value: 'steady' });
+  return adapter;
+}
+
+/** The upstream behind a {@link steadyAdapter} (or undefined for any other adapter value). */
+export function upstreamOfAdapter(adapter: unknown): Upstream | undefined {
+  if (typeof adapter === 'function') return (adapter as unknown as Record<symbol, Upstream | undefined>)[UPSTREAM];
+  if (Array.isArray(adapter)) {
+    for (const item of adapter) {
+      const found = upstreamOfAdapter(item);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+async function dispatch(upstream: Upstream, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
+  let method = (config.method ?? 'get').toUpperCase();
+  const request: SteadyRequestInfo = {
+    upstream: upstream.name,
+    method,
+    path: '',
+    redirects: 0,
+    fallback: false,
+    res: { responseUrl: '' },
+  };
+  let call: CallSignal | undefined;
+  try {
+    let url = targetUrl(config);
+    let path = config.params == null ? url.pathname + url.search : withParams(url, config);
+    request.path = path;
+    request.res.responseUrl = url.href;
+    if (url.origin !== upstream.origin) throw originMismatchError(url, upstream.origin, config, request);
+    const headers = requestHeaders(config, url);
+    let body: PreparedBody = config.data == null ? undefined : await prepareBody(config.data, headers, config);
+    const sent = toPlainHeaders(headers);
+    const steady = config.steady;
+    const timeout = steady?.timeout ?? axiosTimeout(config);
+    const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    call = callSignal(config);
+    const startedAt = maxRedirects > 0 ? Date.now() : 0;
+    let res: UpstreamResponse;
+    for (;;) {
+      const hopTimeout = request.redirects === 0 ? timeout : remaining(upstream, timeout, startedAt);
+      const options = {
+        ...steady,
+        fallback: undefined,
+        method,
+        headers: sent,
+        body,
+        signal: call?.signal ?? (config.signal as AbortSignal | undefined),
+        timeout: hopTimeout,
+      };
+      if (steady?.fallback === undefined) {
+        res = await upstream.request(path, options);
+      } else {
+        // The per-call fallback answers in axios' terms (it gets the AxiosError), so it runs here.
+        try {
+          res = await upstream.request(path, options);
+        } catch (error) {
+          const failure = toAxiosError(error, config, request, options.signal);
+          return fallbackResponse(await steady.fallback(failure), config, request);
+        }
+      }
+      if (!isResponseData(res)) return fallbackResponse(res, config, request);
+      if (maxRedirects === 0) break;
+      const hop = redirectOf(res, url, method);
+      if (hop === undefined) break;
+      res.body.dump().catch(noop);
+      if (request.redirects >= maxRedirects) throw tooManyRedirectsError(config, request);
+      if (hop.url.origin !== upstream.origin) {
+        const redirect = { data: undefined, status: res.statusCode, statusText: res.statusText, config, request };
+        throw originMismatchError(hop.url, upstream.origin, config, request, {
+          ...redirect,
+          headers: new AxiosHeaders(res.headers as Record<string, string>),
+        });
+      }
+      if (!hop.keepBody) {
+        body = undefined;
+        dropContentHeaders(sent);
+      } else if (body instanceof Readable) {
+        throw new AxiosError(
+          `cannot resend a stream body to follow a ${res.statusCode} redirect`,
+          AxiosError.ERR_BAD_REQUEST,
+          config,
+          request,
+        );
+      }
+      config.beforeRedirect?.(
+        { ...redirectOptions(hop.url), method: hop.method, headers: sent },
+        { headers: res.headers as Record<string, string>, statusCode: res.statusCode },
+        { url: url.href, method, headers: sent as Record<string, string> },
+      );
+      request.redirects++;
+      url = hop.url;
+      method = request.method = hop.method;
+      path = request.path = url.pathname + url.search;
+      request.res.responseUrl = url.href;
+    }
+    if (config.onUploadProgress !== undefined && body !== undefined && !(body instanceof Readable)) {
+      const loaded = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      config.onUploadProgress({
+        loaded,
+        total: loaded,
+        progress: 1,
+        bytes: loaded,
+        upload: true,
+        lengthComputable: true,
+      });
+    }
+    const signal = call?.signal ?? (config.signal as AbortSignal | undefined);
+    if (signal !== undefined) abortBodyOn(signal, res.body);
+    return settle(await toAxiosResponse(res, config, request));
+  } catch (error) {
+    throw toAxiosError(error, config, request, call?.signal ?? (config.signal as AbortSignal | undefined));
+  } finally {
+    call?.release();
+  }
+}
+
+/** The full URL as axios' http adapter resolves it: `baseURL` + `url` unless `url` is absolute. */
+function targetUrl(config: InternalAxiosRequestConfig): URL {
+  const relative = config.url ?? '';
+  const base = config.baseURL;
+  const absolute = ABSOLUTE_URL.test(relative) && config.allowAbsoluteUrls !== false;
+  const full = base && !absolute ? combine(base, relative) : relative;
+  try {
+    return new URL(full);
+  } catch (error) {
+    throw AxiosError.from(error, AxiosError.ERR_INVALID_URL, config);
+  }
+}
+
+function combine(base: string, relative: string): string {
+  return relative ? base.replace(/\/?\/$/, '') + '/' + relative.replace(/^\/+/, '') : base;
+}
+
+/** `params` and `paramsSerializer` applied by axios itself, to the path only. */
+function withParams(url: URL, config: InternalAxiosRequestConfig): string {
+  return axios.getUri({
+    url: url.pathname + url.search,
+    params: config.params,
+    paramsSerializer: config.paramsSerializer,
+  });
+}
+
+/** The headers axios' http adapter adds: User-Agent, Accept-Encoding, Basic auth. */
+function requestHeaders(config: InternalAxiosRequestConfig, url: URL): AxiosHeaders {
+  const headers = AxiosHeaders.from(config.headers).normalize(false);
+  headers.set('User-Agent', USER_AGENT, false);
+  headers.set('Accept-Encoding', ACCEPT_ENCODING, false);
+  const auth = config.auth;
+  let credentials: string | undefined;
+  if (auth) credentials = `${auth.username ?? ''}:${auth.password ?? ''}`;
+  else if (url.username || url.password) credentials = `${decode(url.username)}:${decode(url.password)}`;
+  if (credentials !== undefined) {
+    headers.delete('authorization');
+    headers.set('Authorization', 'Basic ' + Buffer.from(credentials).toString('base64'));
+  }
+  return headers;
+}
+
+/** Plain headers for undici, without the framing headers it computes itself. */
+function toPlainHeaders(headers: AxiosHeaders): Record<string, string | string[]> {
+  const plain = headers.toJSON() as Record<string, string | string[]>;
+  for (const name in plain) {
+    if (name.length === 17 || name.length === 10) {
+      const lower = name.toLowerCase();
+      if (lower === 'transfer-encoding' || lower === 'keep-alive') delete plain[name];
+    }
+  }
+  return plain;
+}
+
+/** axios' `timeout` (0 = none) becomes the call's total deadline; 0 keeps the upstream's `timeouts.total`. */
+function axiosTimeout(config: InternalAxiosRequestConfig): number | undefined {
+  const value = config.timeout;
+  if (!value) return undefined;
+  const ms = typeof value === 'number' ? value : parseInt(String(value), 10);
+  if (Number.isNaN(ms)) {
+    throw new AxiosError('error trying to parse `config.timeout` to int', AxiosError.ERR_BAD_OPTION_VALUE, config);
+  }
+  return ms;
+}
+
+/** What is left of the call's deadline for the next redirect hop. */
+function remaining(upstream: Upstream, timeout: number | undefined, startedAt: number): number {
+  const total = timeout ?? upstream.options.timeouts.total;
+  return Math.max(1, total - (Date.now() - startedAt));
+}
+
+function redirectOptions(url: URL): Record<string, unknown> {
+  return {
+    href: url.href,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    host: url.host,
+    port: url.port,
+    pathname: url.pathname,
+    search: url.search,
+    path: url.pathname + url.search,
+  };
+}
+
+function isResponseData(value: unknown): value is UpstreamResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as UpstreamResponse).statusCode === 'number' &&
+    typeof (value as UpstreamResponse).body === 'object'
+  );
+}
+
+/** A `fallback` answered instead of the upstream: its value is the response's `data`, status 200. */
+function fallbackResponse(
+  value: unknown,
+  config: InternalAxiosRequestConfig,
+  request: SteadyRequestInfo,
+): AxiosResponse {
+  request.fallback = true;
+  return { data: value, status: 200, statusText: 'OK', headers: new AxiosHeaders(), config, request };
+}
+
+/** axios' `settle`: reject when `validateStatus` says no. */
+function settle(response: AxiosResponse): AxiosResponse {
+  const status = response.status;
+  const validate = response.config.validateStatus;
+  if (!status || !validate || validate(status)) return response;
+  throw new AxiosError(
+    'Request failed with status code ' + status,
+    status >= 400 && status < 500 ? AxiosError.ERR_BAD_REQUEST : AxiosError.ERR_BAD_RESPONSE,
+    response.config,
+    response.request,
+    response,
+  );
+}
+
+/**
+ * Core detaches the caller's signal once the response headers are in; keep it aborting the
+ * body (buffered or streamed) until the body closes.
+ */
+function abortBodyOn(signal: AbortSignal, body: UpstreamResponse['body']): void {
+  if (signal.aborted) {
+    body.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    return;
+  }
+  const onAbort = (): void => {
+    body.destroy(new Error('aborted'));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  body.once('close', () => signal.removeEventListener('abort', onAbort));
+}
+
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,32 @@
+import type { AxiosError } from 'axios';
+import type { UpstreamRequestOptions } from '@steady/core';
+
+/**
+ * Per-request Steady policy overrides, set as `config.steady` on any axios request
+ * that runs through a Steady adapter.
+ *
+ * @example
+ * await api.post('/payments', body, { steady: { idempotent: true, timeout: 2_000 } });
+ * await api.get('/health', { steady: { retry: false, breaker: false } });
+ */
+export interface SteadyRequestOptions extends Pick<
+  UpstreamRequestOptions,
+  'retry' | 'idempotent' | 'timeout' | 'breaker' | 'bulkhead' | 'headersTimeout' | 'bodyTimeout'
+> {
+  /**
+   * Answer instead of failing: called with the `AxiosError` the call would reject with
+   * (policy, network, timeout, cancel — not an HTTP status refused by `validateStatus`);
+   * its value becomes `response.data` of a `200` response whose `request.fallback` is true.
+   */
+  fallback?: (error: AxiosError) => unknown;
+}
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /**
+     * Steady policy overrides for this request (only read by the Steady adapter).
+     * `timeout` here wins over axios' own `timeout`.
+     */
+    steady?: SteadyRequestOptions;
+  }
+}

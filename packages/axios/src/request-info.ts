@@ -1,0 +1,18 @@
+/**
+ * What a Steady-backed axios call exposes as `response.request` and `error.request`
+ * (axios' http adapter puts a `ClientRequest` there; Steady has no such object).
+ */
+export interface SteadyRequestInfo {
+  /** The upstream's name. */
+  upstream: string;
+  /** HTTP method of the last hop, upper-case. */
+  method: string;
+  /** Path and query of the last hop. */
+  path: string;
+  /** Redirects followed so far. */
+  redirects: number;
+  /** True when the response is the value of a `fallback`, not an HTTP response. */
+  fallback: boolean;
+  /** Same shape as `ClientRequest.res.responseUrl` with follow-redirects: the final URL. */
+  res: { responseUrl: string };
+}

@@ -1,0 +1,113 @@
+import http from 'node:http';
+import axios from 'axios';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFaultServer, startLoadBalancer, type FaultServer, type LoadBalancer } from '@steady/fault-server';
+import { createAxios, getUpstream } from '../src/index.ts';
+import type { AxiosError, AxiosInstance } from 'axios';
+
+const IDLE = 150;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return 'OK';
+  } catch (error) {
+    return (error as AxiosError).code;
+  }
+}
+
+describe('resilience through axios (fault server)', () => {
+  let server: FaultServer | undefined;
+  let lb: LoadBalancer | undefined;
+  let api: AxiosInstance | undefined;
+
+  afterEach(async () => {
+    if (api) await getUpstream(api).close();
+    await lb?.close();
+    await server?.close();
+    api = lb = server = undefined;
+  });
+
+  it('replays requests that hit a socket the load balancer forgot; plain axios fails', async () => {
+    server = await startFaultServer();
+    lb = await startLoadBalancer({ target: server.url, idleTimeout: IDLE });
+    api = createAxios({ origin: lb.url });
+    const agent = new http.Agent({ keepAlive: true });
+    const plain = axios.create({ baseURL: lb.url, adapter: 'http', httpAgent: agent });
+    let steadyFailures = 0;
+    let plainFailures = 0;
+    for (let i = 0; i < 20; i++) {
+      const [steady, raw] = await Promise.all([codeOf(api.get('/')), codeOf(plain.get('/'))]);
+      if (steady !== 'OK') steadyFailures++;
+      if (raw !== 'OK') plainFailures++;
+      await sleep(IDLE + 60);
+    }
+    agent.destroy();
+    expect(steadyFailures).toBe(0);
+    expect(getUpstream(api).stats().calls.replays).toBeGreaterThan(0);
+    expect(plainFailures).toBeGreaterThan(0);
+  }, 20_000);
+
+  it('does not retry a POST dropped after its body was read: STEADY_NETWORK', async () => {
+    server = await startFaultServer({ routes: { '/pay': { resetBeforeResponse: true } } });
+    api = createAxios({ origin: server.url });
+    let error: AxiosError | undefined;
+    try {
+      await api.post('/pay', { amount: 1 });
+    } catch (caught) {
+      error = caught as AxiosError;
+    }
+    expect(error?.code).toBe('STEADY_NETWORK');
+    expect(error?.cause).toMatchObject({ code: 'STEADY_NETWORK' });
+    expect(server.counters().bodiesReceived).toBe(1);
+  });
+
+  it('retries an idempotent GET on 503 inside one adapter call', async () => {
+    server = await startFaultServer({ routes: { '/flaky': [{ status: 503 }, { status: 200, body: 'ok' }] } });
+    api = createAxios({ origin: server.url, retry: { baseDelay: 1, maxDelay: 5 } });
+    let interceptorRuns = 0;
+    api.interceptors.request.use((config) => {
+      interceptorRuns++;
+      return config;
+    });
+    const res = await api.get('/flaky');
+    expect(res.data).toBe('ok');
+    expect(server.counters().byPath['/flaky']).toBe(2);
+    expect(interceptorRuns).toBe(1);
+  });
+
+  it('retries a Buffer POST marked idempotent with a fresh body', async () => {
+    server = await startFaultServer({ routes: { '/put': [{ status: 503 }, { echo: true }] } });
+    api = createAxios({ origin: server.url, retry: { baseDelay: 1, maxDelay: 5 } });
+    const res = await api.post('/put', Buffer.from('again'), { steady: { idempotent: true } });
+    expect(res.data.body).toBe('again');
+    expect(server.counters().bodiesReceived).toBe(2);
+  });
+
+  it('opens the breaker on an always-503 route: STEADY_CIRCUIT_OPEN', async () => {
+    server = await startFaultServer({ routes: { '/down': { status: 503 } } });
+    api = createAxios({
+      origin: server.url,
+      retry: false,
+      breaker: { consecutiveFailures: 3, openFor: 10_000 },
+    });
+    const codes: Array<string | undefined> = [];
+    for (let i = 0; i < 6; i++) codes.push(await codeOf(api.get('/down')));
+    expect(codes.slice(0, 3)).toEqual(['ERR_BAD_RESPONSE', 'ERR_BAD_RESPONSE', 'ERR_BAD_RESPONSE']);
+    expect(codes.at(-1)).toBe('STEADY_CIRCUIT_OPEN');
+    expect(server.counters().byPath['/down']).toBeLessThan(6);
+    const bypass = await codeOf(api.get('/down', { steady: { breaker: false } }));
+    expect(bypass).toBe('ERR_BAD_RESPONSE');
+  });
+
+  it('rejects a concurrent call when the bulkhead is full: STEADY_BULKHEAD_FULL', async () => {
+    server = await startFaultServer({ routes: { '/slow': { latency: 200 } } });
+    api = createAxios({ origin: server.url, bulkhead: { maxConcurrent: 1, maxQueued: 0 } });
+    const first = api.get('/slow');
+    const second = codeOf(api.get('/slow'));
+    expect(await second).toBe('STEADY_BULKHEAD_FULL');
+    expect((await first).status).toBe(200);
+    expect(await codeOf(api.get('/slow', { steady: { bulkhead: false } }))).toBe('OK');
+  });
+});
