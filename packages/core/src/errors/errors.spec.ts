@@ -66,3 +66,14 @@ describe('SteadyError', () => {
     expect(redactUrl('/relative?token=abc')).toBe('/relative');
   });
 });
+
+describe('InvalidOptionError.withPrefix', () => {
+  it('re-roots the option path and keeps the original as cause', async () => {
+    const { InvalidOptionError } = await import('./errors.ts');
+    const inner = new InvalidOptionError('retry.retries', 'an integer in 0…10', -1);
+    const outer = inner.withPrefix('upstreams.payments');
+    expect(outer.option).toBe('upstreams.payments.retry.retries');
+    expect(outer.message).toBe('`upstreams.payments.retry.retries` must be an integer in 0…10 (received -1)');
+    expect(outer.cause).toBe(inner);
+  });
+});

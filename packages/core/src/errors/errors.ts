@@ -4,12 +4,20 @@ import { ErrorCode, SteadyError, isSteadyError, type ErrorContext } from './stea
 export class InvalidOptionError extends SteadyError {
   /** Full path of the option, e.g. `retry.retries`. */
   readonly option: string;
+  /** What the option must be, e.g. "an integer in 0…10". */
+  readonly expected: string;
   readonly received: unknown;
-  constructor(option: string, expected: string, received: unknown) {
-    super(ErrorCode.INVALID_OPTION, `\`${option}\` must be ${expected} (received ${describe(received)})`);
+  constructor(option: string, expected: string, received: unknown, cause?: unknown) {
+    super(ErrorCode.INVALID_OPTION, `\`${option}\` must be ${expected} (received ${describe(received)})`, {}, cause);
     this.name = 'InvalidOptionError';
     this.option = option;
+    this.expected = expected;
     this.received = received;
+  }
+
+  /** The same error with its path below `prefix` (e.g. `upstreams.payments`), this one as `cause`. */
+  withPrefix(prefix: string): InvalidOptionError {
+    return new InvalidOptionError(`${prefix}.${this.option}`, this.expected, this.received, this);
   }
 }
 
