@@ -1,0 +1,51 @@
+import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
+import type { UpstreamOptions } from '@steady/core';
+import type { CreateAxiosDefaults } from 'axios';
+import type { Options as KyOptions } from 'ky';
+
+/**
+ * The options of one upstream: every option of `createUpstream()` (the name is the
+ * key in `upstreams`), plus the defaults of its axios and ky clients.
+ */
+export interface SteadyUpstreamOptions extends Omit<UpstreamOptions, 'name'> {
+  /** Defaults of the axios instance of this upstream (`@InjectAxios`); its requests still run on the upstream. */
+  axios?: CreateAxiosDefaults;
+  /** Options of the ky instance of this upstream (`@InjectKy`); its requests still run on the upstream. */
+  ky?: KyOptions;
+}
+
+/** The options of {@link SteadyModule}: one entry per upstream, keyed by name. */
+export interface SteadyModuleOptions {
+  /**
+   * Upstreams keyed by name. A name is 1…64 letters, digits, `.`, `_` or `-`, starting
+   * with a letter or digit; it becomes part of the injection tokens (`steady:upstream:<name>`).
+   */
+  upstreams: Record<string, SteadyUpstreamOptions>;
+}
+
+/** Options that shape the module definition rather than the upstreams. */
+export interface SteadyModuleExtras {
+  /**
+   * Register the module globally: its providers are injectable in every module.
+   * @default false
+   */
+  isGlobal?: boolean;
+}
+
+/** Implemented by a `useClass`/`useExisting` options factory of `forRootAsync()`. */
+export interface SteadyOptionsFactory {
+  /** Return the module options (may be async). */
+  createSteadyOptions(): Promise<SteadyModuleOptions> | SteadyModuleOptions;
+}
+
+/**
+ * The options of `SteadyModule.forRootAsync()`. The upstream names must be listed
+ * up front (`upstreams: ['payments']`): Nest declares providers before any factory
+ * runs, and every name needs its own injection tokens. The factory's
+ * `upstreams` object must have exactly these keys.
+ */
+export interface SteadyModuleAsyncOptions
+  extends ConfigurableModuleAsyncOptions<SteadyModuleOptions, 'createSteadyOptions'>, SteadyModuleExtras {
+  /** The names of the upstreams the factory returns, e.g. `['payments', 'orders']`. */
+  upstreams: readonly string[];
+}
