@@ -1,0 +1,117 @@
+import { headerValue, isAbortedError, isSteadyError, type Upstream, type UpstreamRequestOptions } from '@steady/core';
+import { isStreamBody, type SteadyCallOptions } from './call-options.ts';
+import { fetchFailed, followRedirect, isRedirectStatus, MAX_REDIRECTS } from './redirect.ts';
+import { translateRequest, type OutgoingRequest } from './request.ts';
+import { discardBody, toResponse } from './response.ts';
+import { registerUpstream } from './upstream-registry.ts';
+
+/** The `init` of {@link steadyFetch}: a standard `RequestInit` plus the per-call Steady options. */
+export interface SteadyRequestInit extends RequestInit {
+  /** Steady's per-call options (deadline, retry override, idempotency, …). */
+  steady?: SteadyCallOptions | undefined;
+}
+
+/** A fetch-compatible function that runs every request on one upstream. */
+export type SteadyFetch = (input: string | URL | Request, init?: SteadyRequestInit) => Promise<Response>;
+
+/** `RequestInit` members that change the request; without any, a `Request` input is used as is (no copy). */
+const REQUEST_FIELDS = ['method', 'headers', 'body', 'signal', 'redirect', 'credentials', 'mode', 'cache', 'referrer'];
+
+/**
+ * A `fetch` that runs requests on `upstream`'s undici pool through `upstream.request()`, so the
+ * policies (deadline, retry, breaker, bulkhead) and the stale-socket replay apply. Hand it to ky
+ * as the `fetch` option. It accepts a global `Request` (what ky always passes), a URL, or a path
+ * (`'/users'`, resolved against the upstream's origin), and resolves with a global `Response`
+ * whose body streams. It decodes gzip/deflate/br, follows same-origin redirects (`redirect`:
+ * `'follow'` up to 20, `'manual'`, `'error'`), and rejects with the Steady error itself
+ * (`code`, `cause` kept, and ky's `request` attached) — or, when the request's signal aborts,
+ * with the signal's reason, like fetch.
+ */
+export function steadyFetch(upstream: Upstream): SteadyFetch {
+  const origin = upstream.origin;
+  const fetchOnUpstream: SteadyFetch = async (input, init) => {
+    const request = toRequest(input, init, origin);
+    const signal = request.signal;
+    if (signal.aborted) throw signal.reason;
+    const call = init?.steady;
+    try {
+      const streamBody = call?.streamBody === true || isStreamBody(init?.body);
+      const outgoing = await translateRequest(request, origin, upstream.name, streamBody);
+      return await send(upstream, outgoing, request, call);
+    } catch (error) {
+      throw surface(error, request);
+    }
+  };
+  registerUpstream(fetchOnUpstream, upstream);
+  return fetchOnUpstream;
+}
+
+async function send(
+  upstream: Upstream,
+  first: OutgoingRequest,
+  request: Request,
+  call: SteadyCallOptions | undefined,
+): Promise<Response> {
+  const mode = request.redirect;
+  const deadline = call?.timeout === undefined ? undefined : Date.now() + call.timeout;
+  let outgoing = first;
+  let url = request.url;
+  for (let redirects = 0; ; redirects++) {
+    const options: UpstreamRequestOptions = {
+      method: outgoing.method,
+      headers: outgoing.headers,
+      body: outgoing.body as UpstreamRequestOptions['body'],
+      signal: request.signal,
+    };
+    if (call !== undefined) applyCallOptions(options, call, deadline);
+    const raw = await upstream.request(outgoing.path, options);
+    const status = raw.statusCode;
+    const location = isRedirectStatus(status) ? headerValue(raw.headers, 'location') : undefined;
+    if (location === undefined || mode === 'manual')
+      return toResponse(raw, outgoing.method, url, redirects > 0, request.signal);
+    discardBody(raw.body);
+    if (mode === 'error') throw fetchFailed('unexpected redirect');
+    if (redirects + 1 > MAX_REDIRECTS) throw fetchFailed('redirect count exceeded');
+    const next = followRedirect(outgoing, url, status, location, upstream.origin, upstream.name);
+    outgoing = next.request;
+    url = next.url;
+  }
+}
+
+function applyCallOptions(
+  options: UpstreamRequestOptions,
+  call: SteadyCallOptions,
+  deadline: number | undefined,
+): void {
+  if (deadline !== undefined) options.timeout = Math.max(1, deadline - Date.now());
+  if (call.retry !== undefined) options.retry = call.retry;
+  if (call.idempotent !== undefined) options.idempotent = call.idempotent;
+  if (call.breaker !== undefined) options.breaker = call.breaker;
+  if (call.bulkhead !== undefined) options.bulkhead = call.bulkhead;
+  if (call.fallback !== undefined) options.fallback = call.fallback;
+}
+
+function toRequest(input: string | URL | Request, init: SteadyRequestInit | undefined, origin: string): Request {
+  if (input instanceof Request && (init === undefined || !changesRequest(init))) return input;
+  const target = typeof input === 'string' && input.startsWith('/') ? origin + input : input;
+  const requestInit = init?.body != null && isStreamBody(init.body) ? { duplex: 'half', ...init } : init;
+  return new Request(target, requestInit as RequestInit);
+}
+
+function changesRequest(init: SteadyRequestInit): boolean {
+  for (const key of REQUEST_FIELDS) if (key in init) return true;
+  return false;
+}
+
+/**
+ * What the caller sees: the signal's reason for a caller abort (fetch's contract, so
+ * `error.name === 'AbortError'` checks keep working), otherwise the Steady error itself with
+ * ky's `request` attached (ky rethrows non-network fetch rejections as they are).
+ */
+function surface(error: unknown, request: Request): unknown {
+  if (isAbortedError(error) && request.signal.aborted) return request.signal.reason;
+  if (isSteadyError(error) && !Object.hasOwn(error, 'request')) {
+    Object.defineProperty(error, 'request', { value: request, configurable: true, writable: true });
+  }
+  return error;
+}

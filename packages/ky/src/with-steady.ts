@@ -1,0 +1,54 @@
+import { createUpstream, type Upstream, type UpstreamOptions } from '@steady/core';
+import type { KyInstance, Options } from 'ky';
+import { steadyInitHook } from './call-options.ts';
+import { steadyFetch } from './fetch-bridge.ts';
+import { registerUpstream } from './upstream-registry.ts';
+
+/** Options of {@link withSteady}: an upstream to create (`origin` and every `createUpstream()` option) plus ky's. */
+export interface WithSteadyOptions extends UpstreamOptions {
+  /**
+   * ky options for the instance (headers, hooks, `json` helpers, `throwHttpErrors`, …). `prefix`
+   * defaults to the upstream's origin; a prefix that starts with `/` is taken under the origin.
+   * `fetch` is replaced by Steady's; `retry`, `timeout` and `totalTimeout` are mapped onto Steady's
+   * per-call options (see the README).
+   */
+  ky?: Options;
+}
+
+/** Options of {@link withSteady} for an upstream you already own (shared, closed by you). */
+export interface WithSharedUpstreamOptions {
+  /** The upstream to run on; the instance does not own it. */
+  upstream: Upstream;
+  /** ky options for the instance, as in {@link WithSteadyOptions.ky}. */
+  ky?: Options;
+}
+
+/**
+ * A ky instance whose requests run on a Steady upstream: pooled keep-alive sockets, stale-socket
+ * replay, one retry decision (Steady's), deadlines, circuit breaker and bulkhead. With `{ origin, … }`
+ * it creates — and owns — the upstream: reach it with `getUpstream(api)` to read stats and to
+ * `close()` it on shutdown. With `{ upstream }` it uses yours.
+ *
+ * @example
+ * const api = withSteady(ky, { origin: 'https://api.example.com', retry: { retries: 2 }, ky: { headers: { 'x-app': 'shop' } } });
+ * const user = await api.get('users/42').json();
+ * await getUpstream(api)?.close();
+ */
+export function withSteady(ky: KyInstance, options: WithSteadyOptions | WithSharedUpstreamOptions): KyInstance {
+  const { ky: kyOptions = {}, ...rest } = options;
+  const upstream = 'upstream' in rest ? rest.upstream : createUpstream(rest as UpstreamOptions);
+  const prefix = kyOptions.prefix;
+  const api = ky.extend({
+    ...kyOptions,
+    prefix:
+      prefix === undefined || prefix === ''
+        ? upstream.origin
+        : typeof prefix === 'string' && prefix.startsWith('/')
+          ? upstream.origin + prefix
+          : prefix,
+    fetch: steadyFetch(upstream),
+    hooks: { ...kyOptions.hooks, init: [...(kyOptions.hooks?.init ?? []), steadyInitHook] },
+  });
+  registerUpstream(api, upstream);
+  return api;
+}
