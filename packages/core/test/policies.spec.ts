@@ -1,22 +1,10 @@
 import diagnostics from 'node:diagnostics_channel';
-import { startFaultServer, type FaultServer } from '@steady/fault-server';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createUpstream, type Upstream, type UpstreamEvents } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { Upstream, UpstreamEvents } from '../src/index.ts';
+import { useHarness } from './harness.ts';
 
-const closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-async function server(options?: Parameters<typeof startFaultServer>[0]): Promise<FaultServer> {
-  const s = await startFaultServer(options);
-  closers.push(() => s.close());
-  return s;
-}
-function upstream(options: Parameters<typeof createUpstream>[0]): Upstream {
-  const u = createUpstream(options);
-  closers.push(() => u.destroy());
-  return u;
-}
+const { server, upstream } = useHarness();
+
 async function get(up: Upstream, path: string, headers?: Record<string, string>) {
   const res = await up.request(path, { headers });
   await res.body.dump();

@@ -1,29 +1,9 @@
-import { startFaultServer, startLoadBalancer, type FaultServer, type LoadBalancer } from '@steady/fault-server';
 import { Pool, request as undiciRequest } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createUpstream, type Upstream, type UpstreamEvents } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { UpstreamEvents } from '../src/index.ts';
+import { pause, useHarness } from './harness.ts';
 
-const closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-
-async function server(options?: Parameters<typeof startFaultServer>[0]): Promise<FaultServer> {
-  const s = await startFaultServer(options);
-  closers.push(() => s.close());
-  return s;
-}
-async function lb(target: string, idleTimeout: number): Promise<LoadBalancer> {
-  const l = await startLoadBalancer({ target, idleTimeout });
-  closers.push(() => l.close());
-  return l;
-}
-function upstream(options: Parameters<typeof createUpstream>[0]): Upstream {
-  const u = createUpstream(options);
-  closers.push(() => u.destroy());
-  return u;
-}
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { server, lb, upstream, defer } = useHarness();
 
 describe('stale-socket replay behind a load balancer that forgets idle connections', () => {
   it('plain undici fails, Steady replays every stale socket once with 0 failures', async () => {
@@ -32,7 +12,7 @@ describe('stale-socket replay behind a load balancer that forgets idle connectio
 
     // Baseline: a plain undici pool (4 s keep-alive) through the same LB.
     const plain = new Pool(balancer.url);
-    closers.push(() => plain.destroy());
+    defer(() => plain.destroy());
     let plainFailures = 0;
     for (let i = 0; i < 6; i++) {
       try {
