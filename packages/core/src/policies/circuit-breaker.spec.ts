@@ -64,8 +64,8 @@ describe('circuit breaker options', () => {
       failureRate: 0.5,
       window: 10_000,
       minimumCalls: 10,
-      consecutiveFailures: 5,
-      openFor: 5000,
+      consecutiveFailures: 10,
+      openFor: 1000,
       maxOpenFor: 60_000,
       halfOpenProbes: 1,
       slowCall: false,
@@ -96,7 +96,7 @@ describe('circuit breaker options', () => {
 
 describe('closed → open', () => {
   it('opens on consecutive failures and then fails fast without calling next', async () => {
-    const { breaker, changes, rejected, call, outcome } = setup();
+    const { breaker, changes, rejected, call, outcome } = setup({ consecutiveFailures: 5, openFor: 5000 });
     for (let i = 0; i < 4; i++) await outcome(fail());
     expect(breaker.state).toBe('closed');
     await outcome(fail());
@@ -177,6 +177,28 @@ describe('closed → open', () => {
     expect(breaker.stats()).toMatchObject({ calls: 9, failures: 5 });
     await outcome(new Error('a bug in the attempt'));
     expect(breaker.stats()).toMatchObject({ calls: 10, failures: 5, consecutiveFailures: 0 });
+  });
+
+  it('a total deadline spent mostly before the attempt (client-side queueing) does not count against the upstream', async () => {
+    const { breaker } = setup({ consecutiveFailures: 0, minimumCalls: 1000 });
+    const run = (queuedFor: number, attemptFor: number) => {
+      const ctx = createTestContext({});
+      ctx.deadline = Date.now() + 1_000 - queuedFor;
+      (ctx as { startedAt: number }).startedAt = Date.now() - queuedFor;
+      const promise = breaker.execute(
+        () => new Promise((_, reject) => setTimeout(() => reject(new TimeoutError('total', 1_000)), attemptFor)),
+        ctx,
+      );
+      return promise.catch(() => {});
+    };
+    const first = run(900, 100); // waited 900 ms in a queue, attempt had 100 ms
+    await vi.advanceTimersByTimeAsync(100);
+    await first;
+    expect(breaker.stats()).toMatchObject({ calls: 0, failures: 0 });
+    const second = run(0, 1_000); // the attempt itself ran out the deadline
+    await vi.advanceTimersByTimeAsync(1_000);
+    await second;
+    expect(breaker.stats()).toMatchObject({ calls: 1, failures: 1 });
   });
 
   it('an aborted call does not reset the consecutive failures either', async () => {

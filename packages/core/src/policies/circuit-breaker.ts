@@ -102,7 +102,8 @@ export class CircuitBreakerPolicy implements Policy {
       this.#record(generation, probe, this.#verdict(undefined, ctx.classify?.(result)), Date.now() - started);
       return result;
     } catch (error) {
-      this.#record(generation, probe, this.#verdict(error, undefined), Date.now() - started);
+      const latency = Date.now() - started;
+      this.#record(generation, probe, this.#verdict(error, undefined, ctx, latency), latency);
       throw error;
     }
   }
@@ -135,8 +136,19 @@ export class CircuitBreakerPolicy implements Policy {
     };
   }
 
-  #verdict(error: unknown, result: ResultInfo | undefined): Verdict {
+  #verdict(error: unknown, result: ResultInfo | undefined, ctx?: CallContext, latency = 0): Verdict {
     if (error !== undefined && neverReachedUpstream(error)) return 'ignore';
+    // The call's total deadline fired while this attempt had had less than half of it: the
+    // time went to client-side queueing or backoff, which says nothing about the upstream.
+    if (
+      ctx !== undefined &&
+      isTimeoutError(error) &&
+      error.phase === 'total' &&
+      Number.isFinite(ctx.deadline) &&
+      latency < (ctx.deadline - ctx.startedAt) / 2
+    ) {
+      return 'ignore';
+    }
     return this.options.isFailure(error, result) ? 'failure' : 'success';
   }
 

@@ -56,7 +56,7 @@ export function createPipeline(resolved: ResolvedPipelineOptions, deps: PolicyDe
 export { compose, type CallContext, type Next, type Policy, type PolicyOverrides, type ResultInfo } from './policy.ts';
 export type { PolicyDeps } from './call-context.ts';
 export { abortErrorOf, errorContextOf } from './call-context.ts';
-export { createDeadlineSignal, raceSignal, sleep, type DeadlineSignal, type DeadlineSignalOptions } from './signals.ts';
+export { sleep } from './signals.ts';
 export {
   createExponentialBackoff,
   DEFAULT_EXPONENTIAL_BACKOFF_OPTIONS,
@@ -111,7 +111,7 @@ export {
   type BulkheadStats,
   type ResolvedBulkheadOptions,
 } from './bulkhead.ts';
-export { createTimeoutPolicy, TimeoutPolicy } from './timeout.ts';
+export { createTimeoutPolicy, NEVER_SIGNAL, TimeoutPolicy } from './timeout.ts';
 export {
   createFallbackPolicy,
   DEFAULT_FALLBACK_OPTIONS,

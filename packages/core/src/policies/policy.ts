@@ -48,6 +48,12 @@ export interface CallContext {
   readonly discard: ((result: unknown) => void) | undefined;
   /** Events of the upstream. */
   readonly events: EventHub;
+  /**
+   * Set by a caller that keeps using the result after the call settles (a response body):
+   * the deadline policy then leaves the deadline and the caller's signal in force and puts
+   * the function that ends them in `release`, for the caller to call when done.
+   */
+  readonly retain?: { release: (() => void) | undefined };
 }
 
 /** The function a policy wraps: the rest of the pipeline. */
@@ -59,18 +65,28 @@ export interface Policy {
   execute<T>(next: Next<T>, ctx: CallContext): Promise<T>;
 }
 
-/** Compose policies, outermost first: `compose(a, b, c).execute(fn)` runs `a(b(c(fn)))`. */
+/**
+ * Compose policies, outermost first: `compose(a, b, c).execute(fn)` runs `a(b(c(fn)))`.
+ * The chain of stages is built once; a call allocates nothing to walk it.
+ */
 export function compose(...policies: Policy[]): Policy {
+  // Each composition keeps the call's innermost function under its own key, so nested
+  // compositions never see each other's.
+  const terminal = Symbol('compose.terminal');
+  type Carrier = CallContext & { [terminal]?: Next<unknown> };
+  const stages: Array<Next<unknown>> = new Array(policies.length + 1);
+  stages[policies.length] = (c) => (c as Carrier)[terminal]!(c);
+  for (let i = policies.length - 1; i >= 0; i--) {
+    const policy = policies[i]!;
+    const inner = stages[i + 1]!;
+    stages[i] = (c) => policy.execute(inner, c);
+  }
+  const first = stages[0]!;
   return {
     name: policies.map((p) => p.name).join(' → '),
     execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
-      let run = next;
-      for (let i = policies.length - 1; i >= 0; i--) {
-        const policy = policies[i]!;
-        const inner = run;
-        run = (c) => policy.execute(inner, c);
-      }
-      return run(ctx);
+      (ctx as Carrier)[terminal] = next as Next<unknown>;
+      return first(ctx) as Promise<T>;
     },
   };
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AbortedError, TimeoutError, isAbortedError, isTimeoutError } from '../errors/errors.ts';
 import { EventHub, type UpstreamEvents } from '../events/events.ts';
 import type { CallContext } from './policy.ts';
-import { createDeadlineSignal, raceSignal, sleep } from './signals.ts';
+import { sleep } from './signals.ts';
 import { createTestContext, fakeResponse, type TestContextOptions } from './test-context.ts';
 import { TimeoutPolicy } from './timeout.ts';
 
@@ -130,31 +130,6 @@ describe('total deadline', () => {
 });
 
 describe('signal helpers', () => {
-  it('createDeadlineSignal aborts at the deadline; dispose() clears it', async () => {
-    const parent = new AbortController();
-    const a = createDeadlineSignal({ parent: parent.signal, deadline: 100, onDeadline: () => 'late' });
-    await vi.advanceTimersByTimeAsync(100);
-    expect(a.signal.reason).toBe('late');
-    const b = createDeadlineSignal({ parent: parent.signal, deadline: 1000, onDeadline: () => 'late', unref: true });
-    b.dispose();
-    expect(vi.getTimerCount()).toBe(0);
-    parent.abort('gone');
-    expect(b.signal.aborted).toBe(false);
-  });
-
-  it('raceSignal rejects on abort and hands a late value to onLate', async () => {
-    const controller = new AbortController();
-    const onLate = vi.fn();
-    let resolve!: (v: number) => void;
-    const raced = settle(raceSignal(new Promise<number>((r) => (resolve = r)), controller.signal, onLate));
-    controller.abort('x');
-    expect((await raced).error).toBe('x');
-    resolve(7);
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(onLate).toHaveBeenCalledWith(7);
-  });
-
   it('sleep resolves after ms or rejects on abort with no timer left', async () => {
     const controller = new AbortController();
     const slept = settle(sleep(100, controller.signal));

@@ -1,7 +1,12 @@
 import { TimeoutError } from '../errors/errors.ts';
 import { abortErrorOf, errorContextOf } from './call-context.ts';
 import type { CallContext, Next, Policy } from './policy.ts';
-import { createDeadlineSignal, raceSignal } from './signals.ts';
+
+/**
+ * A signal that never aborts. The upstream hands it to calls that have no caller signal,
+ * so the deadline policy knows it need not listen to it.
+ */
+export const NEVER_SIGNAL: AbortSignal = new AbortController().signal;
 
 /**
  * The total-deadline policy. The upstream sets `ctx.deadline` (absolute, from
@@ -12,10 +17,11 @@ import { createDeadlineSignal, raceSignal } from './signals.ts';
  *   deadline, or with `AbortedError` (its `cause` is the caller's reason) when the caller aborts;
  * - the call rejects at that moment even if the inner pipeline ignores the signal; a result
  *   that arrives too late is released with `ctx.discard`;
- * - the timer and the listener on the caller's signal are removed when the call settles.
+ * - the timer and the listener on the caller's signal are removed when the call settles —
+ *   or, when `ctx.retain` is set, handed over as `ctx.retain.release` so the deadline and the
+ *   caller's signal keep bounding the result's body until its owner releases them.
  *
- * With no deadline (`Infinity`) no timer is created, but caller aborts are still mapped to
- * `AbortedError` and raced.
+ * With no deadline and no caller signal the policy costs nothing: it calls `next` directly.
  */
 export class TimeoutPolicy implements Policy {
   readonly name = 'timeout';
@@ -23,36 +29,104 @@ export class TimeoutPolicy implements Policy {
   execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
     const caller = ctx.signal;
     if (caller.aborted) return Promise.reject(abortErrorOf(caller.reason, ctx));
-    const deadline = createDeadlineSignal({
-      parent: caller,
-      deadline: ctx.deadline,
-      onParentAbort: (reason) => abortErrorOf(reason, ctx),
-      onDeadline: () => {
-        ctx.events.emit('timeout', () => ({
-          upstream: ctx.upstream,
-          method: ctx.method,
-          url: ctx.url,
-          phase: 'total',
-        }));
-        return new TimeoutError('total', ctx.deadline - ctx.startedAt, errorContextOf(ctx));
-      },
-    });
-    if (deadline.signal.aborted) return Promise.reject(deadline.signal.reason);
-    // The inner pipeline keeps this signal even after the race is lost: any attempt still
-    // running then sees it aborted, so no retry starts behind a settled call.
-    ctx.signal = deadline.signal;
-    let running: Promise<T>;
-    try {
-      running = next(ctx);
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    const raced = raceSignal(running, deadline.signal, (late) => ctx.discard?.(late));
-    return raced.finally(deadline.dispose);
+    const finite = Number.isFinite(ctx.deadline);
+    if (!finite && caller === NEVER_SIGNAL) return next(ctx);
+    if (finite && ctx.deadline <= Date.now()) return Promise.reject(totalTimeout(ctx));
+    return new DeadlineRace<T>(ctx, caller, finite).run(next);
   }
 }
 
 /** Create the total-deadline policy. */
 export function createTimeoutPolicy(): TimeoutPolicy {
   return new TimeoutPolicy();
+}
+
+function totalTimeout(ctx: CallContext): TimeoutError {
+  ctx.events.emit('timeout', () => ({ upstream: ctx.upstream, method: ctx.method, url: ctx.url, phase: 'total' }));
+  return new TimeoutError('total', ctx.deadline - ctx.startedAt, errorContextOf(ctx));
+}
+
+/**
+ * One call's deadline: one AbortController, at most one timer and one listener on the
+ * caller's signal, and the race — with no listener of its own: the abort paths settle it.
+ */
+class DeadlineRace<T> {
+  readonly #ctx: CallContext;
+  readonly #caller: AbortSignal;
+  readonly #controller = new AbortController();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #settled = false;
+  #disposed = false;
+  #resolve!: (value: T) => void;
+  #reject!: (reason: unknown) => void;
+
+  constructor(ctx: CallContext, caller: AbortSignal, finite: boolean) {
+    this.#ctx = ctx;
+    this.#caller = caller;
+    if (caller !== NEVER_SIGNAL) caller.addEventListener('abort', this.#onCaller);
+    if (finite) this.#timer = setTimeout(this.#onDeadline, ctx.deadline - Date.now());
+  }
+
+  run(next: Next<T>): Promise<T> {
+    const ctx = this.#ctx;
+    // The inner pipeline keeps this signal even after the race is lost: any attempt still
+    // running then sees it aborted, so no retry starts behind a settled call.
+    ctx.signal = this.#controller.signal;
+    return new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      let running: Promise<T>;
+      try {
+        running = next(ctx);
+      } catch (error) {
+        running = Promise.reject(error);
+      }
+      running.then(this.#onValue, this.#onError);
+    });
+  }
+
+  readonly #onDeadline = (): void => {
+    this.#timer = undefined;
+    this.#abort(totalTimeout(this.#ctx));
+  };
+
+  readonly #onCaller = (): void => {
+    this.#abort(abortErrorOf(this.#caller.reason, this.#ctx));
+  };
+
+  readonly #onValue = (value: T): void => {
+    if (this.#settled) {
+      this.#ctx.discard?.(value);
+      return;
+    }
+    this.#settled = true;
+    const retain = this.#ctx.retain;
+    if (retain !== undefined) retain.release = this.#dispose;
+    else this.#dispose();
+    this.#resolve(value);
+  };
+
+  readonly #onError = (error: unknown): void => {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#dispose();
+    this.#reject(error);
+  };
+
+  #abort(reason: unknown): void {
+    this.#dispose();
+    this.#controller.abort(reason);
+    if (!this.#settled) {
+      this.#settled = true;
+      this.#reject(reason);
+    }
+  }
+
+  readonly #dispose = (): void => {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#caller !== NEVER_SIGNAL) this.#caller.removeEventListener('abort', this.#onCaller);
+  };
 }

@@ -32,28 +32,26 @@ export class CallTracker {
     return this.#inFlight;
   }
 
-  /** Count a call's start; the returned object settles it exactly once. */
-  start(): { succeeded(): void; failed(phase?: TimeoutPhase): void } {
+  /** Count a call's start; the caller settles it exactly once with `succeeded()` or `failed()`. */
+  start(): void {
     this.counters.requests++;
     this.#inFlight++;
-    let settled = false;
-    const settle = () => {
-      if (settled) return false;
-      settled = true;
-      this.#inFlight--;
-      if (this.#inFlight === 0) for (const wake of this.#waiters.splice(0)) wake();
-      return true;
-    };
-    return {
-      succeeded: () => {
-        if (settle()) this.counters.succeeded++;
-      },
-      failed: (phase) => {
-        if (!settle()) return;
-        this.counters.failed++;
-        if (phase !== undefined) this.counters.timeouts[phase]++;
-      },
-    };
+  }
+
+  succeeded(): void {
+    this.counters.succeeded++;
+    this.#settle();
+  }
+
+  failed(phase?: TimeoutPhase): void {
+    this.counters.failed++;
+    if (phase !== undefined) this.counters.timeouts[phase]++;
+    this.#settle();
+  }
+
+  #settle(): void {
+    this.#inFlight--;
+    if (this.#inFlight === 0 && this.#waiters.length > 0) for (const wake of this.#waiters.splice(0)) wake();
   }
 
   /** Resolves true when no call is in flight, or false after `timeout` ms. */

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { ClosedError, InvalidRequestError, isTimeoutError } from '../errors/errors.ts';
 import { redactUrl } from '../errors/steady-error.ts';
@@ -5,16 +6,14 @@ import { EventHub, type Disposer, type UpstreamEventName, type UpstreamEvents } 
 import { headerValue, isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamOptions } from '../options/resolve.ts';
 import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
-import type { FallbackHandler } from '../policies/index.ts';
-import type { CallContext } from '../policies/policy.ts';
+import { NEVER_SIGNAL, type FallbackHandler } from '../policies/index.ts';
+import type { CallContext, ResultInfo } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
-import { guardBody } from './body-guard.ts';
+import { CallState } from './call-state.ts';
 import { CallTracker } from './call-tracker.ts';
 import { toSteadyError } from './errors-from-undici.ts';
 import { buildStats, type UpstreamStats } from './stats.ts';
 import type { AttemptContext, ExecuteOptions, UpstreamRequestOptions, UpstreamResponse } from './types.ts';
-
-const NEVER = new AbortController().signal;
 
 /**
  * One origin behind a tuned keep-alive pool and the resilience pipeline
@@ -92,10 +91,9 @@ export class Upstream {
     const bodyTimeout = options.bodyTimeout ?? this.options.timeouts.body;
     const dispatcher = this.dispatcher;
     const origin = this.origin;
-    const total = options.timeout ?? this.options.timeouts.total;
-    const deadline = Date.now() + total;
+    const retain: { release: (() => void) | undefined } = { release: undefined };
 
-    const response = await this.execute<UpstreamResponse>(
+    const response = await this.#call<UpstreamResponse>(
       (ctx) =>
         dispatcher.request({
           origin,
@@ -112,17 +110,14 @@ export class Upstream {
         method,
         url: fullPath,
         replayable,
-        classify: (res) => ({ status: res.statusCode, header: (name) => headerValue(res.headers, name) }),
-        discard: (res) => {
-          res.body.dump().catch(() => {});
-        },
+        classify: classifyResponse,
+        discard: discardResponse,
       },
+      retain,
     );
-    guardBody(response, deadline, total, options.signal, {
-      upstream: this.name,
-      method,
-      url: redactUrl(origin + fullPath),
-    });
+    // The total deadline and the caller's signal stay in force while the body streams
+    // (undici destroys the body when the call's signal fires); they end when it closes.
+    holdUntilClosed(response, retain);
     return response;
   }
 
@@ -130,25 +125,25 @@ export class Upstream {
    * Run any attempt function under the policies. The attempt gets a signal that fires on
    * the deadline, the caller's abort or `destroy()`, and the dispatcher to send through.
    */
-  async execute<T>(attempt: (ctx: AttemptContext) => Promise<T>, options: ExecuteOptions<T> = {}): Promise<T> {
+  execute<T>(attempt: (ctx: AttemptContext) => Promise<T>, options: ExecuteOptions<T> = {}): Promise<T> {
+    return this.#call(attempt, options, undefined);
+  }
+
+  async #call<T>(
+    attempt: (ctx: AttemptContext) => Promise<T>,
+    options: ExecuteOptions<T>,
+    retain: CallContext['retain'],
+  ): Promise<T> {
     const method = (options.method ?? 'GET').toUpperCase();
-    const url = options.url === undefined ? undefined : redactUrl(safeUrl(options.url, this.origin));
-    if (this.#closing !== undefined) {
-      this.#calls.counters.rejected++;
-      throw new ClosedError({ upstream: this.name, method, url });
-    }
-    const startedAt = Date.now();
-    const total = options.timeout ?? this.options.timeouts.total;
-    const ctx: CallContext = {
+    const ctx = new CallState({
       upstream: this.name,
       method,
-      url,
+      origin: this.origin,
+      rawUrl: options.url,
       idempotent: isIdempotentRequest(method, options.headers, options.idempotent, this.#pipeline.idempotentMethods),
       replayable: options.replayable ?? true,
-      startedAt,
-      signal: options.signal ?? NEVER,
-      deadline: startedAt + total,
-      attempt: 0,
+      signal: options.signal ?? NEVER_SIGNAL,
+      total: options.timeout ?? this.options.timeouts.total,
       overrides: {
         retry: options.retry,
         breaker: options.breaker,
@@ -158,36 +153,38 @@ export class Upstream {
       classify: options.classify as CallContext['classify'],
       discard: options.discard as CallContext['discard'],
       events: this.#events,
-    };
-    const mapping = {
-      upstream: this.name,
-      method,
-      url,
-      headersTimeout: this.options.timeouts.headers,
-      bodyTimeout: this.options.timeouts.body,
-      connectTimeout: this.options.pool.connectTimeout,
-    };
+      retain,
+    });
+    if (this.#closing !== undefined) {
+      this.#calls.counters.rejected++;
+      throw new ClosedError({ upstream: this.name, method, url: ctx.url });
+    }
     const dispatcher = this.dispatcher;
     const runAttempt = async (c: CallContext): Promise<T> => {
       try {
         return await attempt({ signal: c.signal, attempt: c.attempt, deadline: c.deadline, dispatcher });
       } catch (error) {
         throw toSteadyError(error, {
-          ...mapping,
+          upstream: this.name,
+          method,
+          url: c.url,
+          headersTimeout: this.options.timeouts.headers,
+          bodyTimeout: this.options.timeouts.body,
+          connectTimeout: this.options.pool.connectTimeout,
           attempt: c.attempt,
-          elapsed: Date.now() - startedAt,
+          elapsed: Date.now() - c.startedAt,
           closed: this.#closed || this.#closing !== undefined,
           signal: c.signal,
         });
       }
     };
-    const done = this.#calls.start();
+    this.#calls.start();
     try {
       const result = await this.#pipeline.run(runAttempt, ctx, options.fallback as FallbackHandler | undefined);
-      done.succeeded();
+      this.#calls.succeeded();
       return result;
     } catch (error) {
-      done.failed(isTimeoutError(error) ? error.phase : undefined);
+      this.#calls.failed(isTimeoutError(error) ? error.phase : undefined);
       throw error;
     }
   }
@@ -284,10 +281,18 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
   });
 }
 
-function safeUrl(url: string, origin: string): string {
-  try {
-    return new URL(url, origin).href;
-  } catch {
-    return String(url);
-  }
+function classifyResponse(res: UpstreamResponse): ResultInfo {
+  return { status: res.statusCode, header: (name) => headerValue(res.headers, name) };
+}
+
+function discardResponse(res: UpstreamResponse): void {
+  res.body.dump().catch(() => {});
+}
+
+function holdUntilClosed(response: unknown, retain: { release: (() => void) | undefined }): void {
+  const release = retain.release;
+  if (release === undefined) return;
+  const body = (response as { body?: Readable } | null)?.body;
+  if (body === undefined || typeof body.once !== 'function' || body.destroyed) release();
+  else body.once('close', release);
 }

@@ -108,10 +108,13 @@ export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: ResolvedCircuitBreakerOptions = Ob
   window: 10_000,
   /** 10: a rate over fewer calls is noise (2 failures of 3 calls is not an outage). */
   minimumCalls: 10,
-  /** 5: catches a dead upstream on a quiet service, before `minimumCalls` is reached. */
-  consecutiveFailures: 5,
-  /** 5 s: long enough for a restart or a failover, short enough to notice recovery. */
-  openFor: 5000,
+  /** 10: catches a dead upstream on a quiet service; each retry attempt counts, so 10 ≈ 4 calls of 3 attempts. */
+  consecutiveFailures: 10,
+  /**
+   * 1 s, doubled by every failed half-open probe up to `maxOpenFor`: a restart of a few
+   * hundred ms costs about a second of fast failures, a long outage is probed less and less.
+   */
+  openFor: 1000,
   /** 60 s: a long outage is probed at least once a minute. */
   maxOpenFor: 60_000,
   /** 1: a single probe risks the least load on an upstream that may still be down. */
