@@ -1,0 +1,246 @@
+/**
+ * The clients under test, each behind one tiny interface. Plain clients are used as their
+ * users use them; Steady clients get default options unless a section passes overrides.
+ * `@steady/axios` and `@steady/ky` are loaded lazily: when one is missing, its rows say so.
+ */
+import http from 'node:http';
+import { Pool } from 'undici';
+import type { UpstreamOptions } from '@steady/core';
+
+/** One client instance bound to one origin. */
+export interface BenchClient {
+  /** GET `path` and read the body as JSON. Resolves the status; throws on network errors (and where the client throws on HTTP errors). */
+  get(path: string, signal: AbortSignal): Promise<number>;
+  /** POST a small JSON body to `path`. */
+  post(path: string, body: string, signal: AbortSignal): Promise<number>;
+  /** Release sockets (a plain client on a global pool destroys what it can). */
+  close(): Promise<void>;
+  /** Sockets the client itself says it opened, when it can tell. */
+  socketsOpened?(): number | undefined;
+}
+
+/** Options a section may pass to a client. */
+export interface ClientSetup {
+  origin: string;
+  /** Pool size for raw undici (and for Steady clients when `steady` sets none). */
+  connections: number;
+  /** Extra Steady options (pool, bulkhead, loadBalancerIdleTimeout, …). */
+  steady?: Partial<UpstreamOptions>;
+}
+
+/** A client kind in the tables. */
+export interface ClientSpec {
+  id: ClientId;
+  label: string;
+  steady: boolean;
+  /** The plain client this Steady client wraps (for the "vs plain" ratio). */
+  plain?: ClientId;
+  create(setup: ClientSetup): Promise<BenchClient>;
+}
+
+/** Client ids, in table order. */
+export type ClientId = 'undici' | 'steady' | 'fetch' | 'axios' | 'steady-axios' | 'ky' | 'steady-ky';
+
+function steadyOptions(setup: ClientSetup): UpstreamOptions {
+  return { origin: setup.origin, ...setup.steady };
+}
+
+async function status(promise: Promise<{ statusCode: number; body: { json(): Promise<unknown> } }>): Promise<number> {
+  const response = await promise;
+  await response.body.json().catch(() => undefined);
+  return response.statusCode;
+}
+
+const undiciClient: ClientSpec = {
+  id: 'undici',
+  label: 'undici.request (Pool)',
+  steady: false,
+  async create(setup) {
+    const pool = new Pool(setup.origin, { connections: setup.connections });
+    let opened = 0;
+    pool.on('connect', () => opened++);
+    return {
+      get: (path, signal) => status(pool.request({ path, method: 'GET', signal })),
+      post: (path, body, signal) =>
+        status(pool.request({ path, method: 'POST', body, signal, headers: { 'content-type': 'application/json' } })),
+      close: () => pool.destroy(),
+      socketsOpened: () => opened,
+    };
+  },
+};
+
+const steadyClient: ClientSpec = {
+  id: 'steady',
+  label: 'Steady core upstream.request()',
+  steady: true,
+  plain: 'undici',
+  async create(setup) {
+    const { createUpstream } = await import('@steady/core');
+    const upstream = createUpstream(steadyOptions(setup));
+    return {
+      get: (path, signal) => status(upstream.request(path, { signal })),
+      post: (path, body, signal) =>
+        status(
+          upstream.request(path, { method: 'POST', body, signal, headers: { 'content-type': 'application/json' } }),
+        ),
+      close: () => upstream.destroy(),
+      socketsOpened: () => upstream.stats().pool.socketsOpened,
+    };
+  },
+};
+
+const fetchClient: ClientSpec = {
+  id: 'fetch',
+  label: 'global fetch',
+  steady: false,
+  async create(setup) {
+    return {
+      get: async (path, signal) => {
+        const response = await fetch(setup.origin + path, { signal });
+        await response.json().catch(() => undefined);
+        return response.status;
+      },
+      post: async (path, body, signal) => {
+        const response = await fetch(setup.origin + path, {
+          method: 'POST',
+          body,
+          signal,
+          headers: { 'content-type': 'application/json' },
+        });
+        await response.json().catch(() => undefined);
+        return response.status;
+      },
+      close: async () => {},
+    };
+  },
+};
+
+const axiosClient: ClientSpec = {
+  id: 'axios',
+  label: 'axios default',
+  steady: false,
+  async create(setup) {
+    const { default: axios } = await import('axios');
+    const api = axios.create({ baseURL: setup.origin });
+    return {
+      get: async (path, signal) => (await api.get(path, { signal })).status,
+      post: async (path, body, signal) =>
+        (await api.post(path, body, { signal, headers: { 'content-type': 'application/json' } })).status,
+      // axios default rides on http.globalAgent (keep-alive since Node 19): drop its sockets between runs.
+      close: async () => http.globalAgent.destroy(),
+    };
+  },
+};
+
+const steadyAxiosClient: ClientSpec = {
+  id: 'steady-axios',
+  label: 'createAxios() (Steady)',
+  steady: true,
+  plain: 'axios',
+  async create(setup) {
+    const { createAxios, getUpstream } = await import('@steady/axios');
+    const api = createAxios(steadyOptions(setup));
+    const upstream = getUpstream(api);
+    return {
+      get: async (path, signal) => (await api.get(path, { signal })).status,
+      post: async (path, body, signal) =>
+        (await api.post(path, body, { signal, headers: { 'content-type': 'application/json' } })).status,
+      close: () => upstream.destroy(),
+      socketsOpened: () => upstream.stats().pool.socketsOpened,
+    };
+  },
+};
+
+const kyClient: ClientSpec = {
+  id: 'ky',
+  label: 'ky default',
+  steady: false,
+  async create(setup) {
+    const { default: ky } = await import('ky');
+    return {
+      get: async (path, signal) => {
+        const response = await ky.get(setup.origin + path, { signal });
+        await response.json().catch(() => undefined);
+        return response.status;
+      },
+      post: async (path, body, signal) => {
+        const response = await ky.post(setup.origin + path, {
+          body,
+          signal,
+          headers: { 'content-type': 'application/json' },
+        });
+        await response.json().catch(() => undefined);
+        return response.status;
+      },
+      close: async () => {},
+    };
+  },
+};
+
+const steadyKyClient: ClientSpec = {
+  id: 'steady-ky',
+  label: 'withSteady(ky)',
+  steady: true,
+  plain: 'ky',
+  async create(setup) {
+    const [{ default: ky }, { withSteady, getUpstream }] = await Promise.all([import('ky'), import('@steady/ky')]);
+    const api = withSteady(ky, steadyOptions(setup));
+    const upstream = getUpstream(api);
+    // withSteady() sets ky's `prefix` to the origin: inputs are relative ('data'); an absolute URL would be prefixed too.
+    const relative = (path: string): string => path.replace(/^\//, '');
+    return {
+      get: async (path, signal) => {
+        const response = await api.get(relative(path), { signal });
+        await response.json().catch(() => undefined);
+        return response.status;
+      },
+      post: async (path, body, signal) => {
+        const response = await api.post(relative(path), {
+          body,
+          signal,
+          headers: { 'content-type': 'application/json' },
+        });
+        await response.json().catch(() => undefined);
+        return response.status;
+      },
+      close: async () => upstream?.destroy(),
+      socketsOpened: () => upstream?.stats().pool.socketsOpened,
+    };
+  },
+};
+
+/** Every client, in table order. */
+export const CLIENTS: readonly ClientSpec[] = [
+  undiciClient,
+  steadyClient,
+  fetchClient,
+  axiosClient,
+  steadyAxiosClient,
+  kyClient,
+  steadyKyClient,
+];
+
+/** The clients whose modules load here; the rest are returned as `missing` with the reason. */
+export async function availableClients(): Promise<{ clients: ClientSpec[]; missing: Record<string, string> }> {
+  const missing: Record<string, string> = {};
+  const probes: Partial<Record<ClientId, () => Promise<unknown>>> = {
+    'steady-axios': async () => {
+      const m = await import('@steady/axios');
+      if (typeof m.createAxios !== 'function') throw new Error('createAxios is not exported');
+    },
+    'steady-ky': async () => {
+      const m = await import('@steady/ky');
+      if (typeof m.withSteady !== 'function') throw new Error('withSteady is not exported');
+    },
+  };
+  const clients: ClientSpec[] = [];
+  for (const spec of CLIENTS) {
+    try {
+      await probes[spec.id]?.();
+      clients.push(spec);
+    } catch (error) {
+      missing[spec.id] = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    }
+  }
+  return { clients, missing };
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { FaultRow } from './faults.ts';
+import { renderSvg } from './render-svg.ts';
+import { renderReport, table } from './render-table.ts';
+import { evaluateTargets } from './results.ts';
+import type { BenchResults } from './results.ts';
+import { median, percentile } from './stats.ts';
+import type { RunFigures, ThroughputRow } from './throughput.ts';
+
+function figures(reqPerSec: number, peakSockets = 10): RunFigures {
+  return {
+    reqPerSec,
+    p50: 1,
+    p99: 2,
+    sockets: peakSockets,
+    peakSockets,
+    cpuMicrosPerCall: 80,
+    peakRssMb: 100,
+    failed: 0,
+    errors: {},
+  };
+}
+
+function row(id: ThroughputRow['id'], reqPerSec: number, vsUndici: number, vsPlain?: number): ThroughputRow {
+  const steady = id.startsWith('steady');
+  return { id, label: id, steady, rounds: [figures(reqPerSec)], median: figures(reqPerSec), vsUndici, vsPlain };
+}
+
+const faults: FaultRow[] = [
+  {
+    id: 'undici',
+    label: 'undici',
+    steady: false,
+    lb: { calls: 6, failed: 3, errors: { ECONNRESET: 3 }, p50Ms: 1, maxMs: 2 },
+  },
+  {
+    id: 'steady',
+    label: 'steady',
+    steady: true,
+    plain: 'undici',
+    lb: { calls: 6, failed: 0, errors: {}, p50Ms: 1, maxMs: 2 },
+    drop: { calls: 3, failed: 3, errors: {}, p50Ms: 1, maxMs: 2, duplicates: 0 },
+  },
+];
+
+const base: Omit<BenchResults, 'targets'> = {
+  date: '2020-01-01T00:00:00.000Z',
+  node: 'v24.0.0',
+  mode: 'quick',
+  environment: { cpus: 2, clientCpu: '0', serverCpu: '1', upstream: 'test', gc: true },
+  connections: 10,
+  missingClients: {},
+  throughput: [
+    row('undici', 10_000, 1),
+    row('steady', 9_500, 0.95, 0.95),
+    row('axios', 2_000, 0.2),
+    row('steady-axios', 3_000, 0.3, 1.5),
+  ],
+  scaling: [],
+  queue: [],
+  faults,
+};
+
+describe('stats', () => {
+  it('computes medians and nearest-rank percentiles', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 99)).toBe(10);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5);
+  });
+});
+
+describe('targets', () => {
+  it('passes and misses on fixed numbers', () => {
+    const checks = evaluateTargets(base);
+    const status = (prefix: string): string | undefined => checks.find((t) => t.target.startsWith(prefix))?.status;
+    expect(status('Steady core')).toBe('PASS');
+    expect(status('createAxios()')).toBe('MISS');
+    expect(status('ky + Steady')).toBe('N/A');
+    expect(status('0 failed')).toBe('PASS');
+    expect(status('0 duplicate')).toBe('PASS');
+  });
+});
+
+describe('rendering', () => {
+  const results: BenchResults = { ...base, targets: evaluateTargets(base) };
+
+  it('aligns a table', () => {
+    expect(
+      table(
+        ['a', 'n'],
+        [
+          ['x', '1'],
+          ['yy', '10'],
+        ],
+      ),
+    ).toBe('a   n\n──  ──\nx    1\nyy  10');
+  });
+
+  it('renders the report with ratios, fault cells and target verdicts', () => {
+    const text = renderReport(results);
+    expect(text).toContain('0.95×');
+    expect(text).toContain('3/6 fail');
+    expect(text).toContain('0 dup (3/3 fail)');
+    expect(text).toMatch(/MISS\s+createAxios\(\)/);
+  });
+
+  it('renders a well-formed SVG with one bar per client and fault colours', () => {
+    const svg = renderSvg(results);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.match(/class="(steady|plain)"/g)).toHaveLength(4);
+    expect(svg).toContain('class="bad"');
+    expect(svg).toContain('class="good"');
+    expect(svg).toContain('0.95× undici');
+    expect(svg).not.toMatch(/NaN/);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The shape of `tmp/bench/results.json` and the target checks (pure).
+ */
+import type { FaultRow } from './faults.ts';
+import type { QueueRow, ScalingRow } from './scaling.ts';
+import type { ThroughputRow } from './throughput.ts';
+
+/** Everything one run measured. */
+export interface BenchResults {
+  date: string;
+  node: string;
+  mode: 'quick' | 'full';
+  environment: {
+    cpus: number;
+    clientCpu: string | undefined;
+    serverCpu: string | undefined;
+    upstream: string;
+    gc: boolean;
+  };
+  /** Steady's default pool size here (raw undici got the same). */
+  connections: number;
+  missingClients: Record<string, string>;
+  throughput: ThroughputRow[];
+  scaling: ScalingRow[];
+  queue: QueueRow[];
+  faults: FaultRow[];
+  targets: TargetCheck[];
+}
+
+/** One target from the issue, checked on this run. */
+export interface TargetCheck {
+  target: string;
+  status: 'PASS' | 'MISS' | 'N/A';
+  measured: string;
+}
+
+function check(target: string, ok: boolean | undefined, measured: string): TargetCheck {
+  return { target, status: ok === undefined ? 'N/A' : ok ? 'PASS' : 'MISS', measured };
+}
+
+function fmt(n: number | undefined, digits = 2): string {
+  return n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits);
+}
+
+/** Evaluate every target on the measured results. */
+export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
+  const t = (id: string): ThroughputRow | undefined => r.throughput.find((row) => row.id === id);
+  const ratioTarget = (id: string, label: string, min: number, field: 'vsUndici' | 'vsPlain'): TargetCheck => {
+    const value = t(id)?.[field];
+    const known = value !== undefined && Number.isFinite(value);
+    return check(label, known ? value >= min : undefined, `${fmt(value)}×`);
+  };
+  const checks: TargetCheck[] = [
+    ratioTarget('steady', 'Steady core ≥ 0.9× raw undici (req/s)', 0.9, 'vsUndici'),
+    ratioTarget('steady-axios', 'createAxios() ≥ 2× axios default (req/s)', 2, 'vsPlain'),
+    ratioTarget('steady-ky', 'ky + Steady ≥ 1.2× ky default (req/s)', 1.2, 'vsPlain'),
+  ];
+
+  // Sockets: every Steady client stays within its pool everywhere it was measured.
+  const over: string[] = [];
+  let seen = 0;
+  for (const row of r.throughput.filter((x) => x.steady)) {
+    seen++;
+    if (row.median.peakSockets > r.connections) over.push(`throughput ${row.id}: ${row.median.peakSockets}`);
+  }
+  for (const row of r.scaling.filter((x) => x.id === 'steady')) {
+    seen++;
+    if (row.median.peakSockets > 64) over.push(`scaling@${row.concurrency}: ${row.median.peakSockets}`);
+  }
+  for (const row of r.queue.filter((x) => x.label.startsWith('Steady'))) {
+    seen++;
+    if (row.peakSockets > 64) over.push(`queue ${row.label}: ${row.peakSockets}`);
+  }
+  for (const row of r.faults.filter((x) => x.steady && x.burst)) {
+    seen++;
+    if ((row.burst?.peakSockets ?? 0) > r.connections) over.push(`burst ${row.id}: ${row.burst?.peakSockets}`);
+  }
+  checks.push(
+    check(
+      'Steady sockets ≤ pool size in every case',
+      seen ? over.length === 0 : undefined,
+      over.length ? over.join('; ') : `${seen} cases within pool`,
+    ),
+  );
+
+  const queue = r.queue.filter((x) => x.label.startsWith('Steady'));
+  const worst = queue.length ? Math.max(...queue.map((x) => x.heapGrowthMb)) : undefined;
+  checks.push(
+    check(
+      '10k queued calls add < 50 MB heap (Steady)',
+      worst === undefined ? undefined : worst < 50,
+      `${fmt(worst, 1)} MB`,
+    ),
+  );
+
+  const pairs = r.faults.filter((x) => x.steady && x.plain !== undefined && x.lb);
+  const lbMeasured = pairs.map((s) => {
+    const plain = r.faults.find((x) => x.id === s.plain)?.lb;
+    return `${s.id} ${s.lb?.failed}/${s.lb?.calls} vs ${s.plain} ${plain?.failed ?? 'n/a'}/${plain?.calls ?? 'n/a'}`;
+  });
+  const lbOk = pairs.length ? pairs.every((s) => s.lb?.failed === 0) : undefined;
+  checks.push(check('0 failed idempotent calls behind a forgetful LB (Steady)', lbOk, lbMeasured.join('; ')));
+
+  const drops = r.faults.filter((x) => x.steady && x.drop);
+  const dupes = drops.map((x) => `${x.id} ${x.drop?.duplicates}`);
+  checks.push(
+    check(
+      '0 duplicate POSTs when the response is lost (Steady)',
+      drops.length ? drops.every((x) => x.drop?.duplicates === 0) : undefined,
+      dupes.join('; '),
+    ),
+  );
+  return checks;
+}

@@ -1,0 +1,109 @@
+/**
+ * The bench itself (started by `main.ts` with `--conditions=steady-source --expose-gc`):
+ * runs the sections, prints the tables, writes tmp/bench/results.json and tmp/bench/chart.svg
+ * (and docs/bench.svg with --update-docs). Exit code 0 even when a target is missed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createUpstream } from '@steady/core';
+import { parseArgs, USAGE } from './args.ts';
+import { availableClients } from './clients.ts';
+import type { BenchContext, BenchSettings } from './context.ts';
+import { faultPlan, runFaults } from './faults.ts';
+import { renderSvg } from './render-svg.ts';
+import { renderReport } from './render-table.ts';
+import { evaluateTargets } from './results.ts';
+import type { BenchResults } from './results.ts';
+import { runQueue, runScaling } from './scaling.ts';
+import { runThroughput } from './throughput.ts';
+import { spawnUpstream } from './upstream.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(1);
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const started = Date.now();
+  const settings: BenchSettings = {
+    quick: args.quick,
+    requests: args.requests ?? (args.quick ? 2_000 : 20_000),
+    rounds: args.rounds ?? 3,
+    warmup: args.quick ? 300 : 2_000,
+    concurrency: 64,
+    serverCpu: process.env.STEADY_BENCH_SERVER_CPU,
+    sections: args.sections,
+  };
+  const available = await availableClients();
+  const missing = available.missing;
+  const clients = available.clients.filter((c) => args.clients === undefined || args.clients.has(c.id));
+  const ctx: BenchContext = {
+    settings,
+    clients,
+    log: (line) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}\n`),
+  };
+  const probe = createUpstream({ origin: 'http://127.0.0.1:1' });
+  const connections = probe.stats().pool.connections;
+  await probe.destroy();
+
+  const nginx = spawnSync('sh', ['-c', 'command -v nginx']).status === 0;
+  const partial: Omit<BenchResults, 'targets'> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    mode: args.quick ? 'quick' : 'full',
+    environment: {
+      cpus: cpus().length,
+      clientCpu: process.env.STEADY_BENCH_CLIENT_CPU,
+      serverCpu: settings.serverCpu,
+      upstream: `node:http @steady/fault-server in a separate process${nginx ? ' (nginx found but not used: the fault routes and socket counters need the fault-server)' : ' (nginx not installed)'}`,
+      gc: typeof (globalThis as { gc?: unknown }).gc === 'function',
+    },
+    connections,
+    missingClients: missing,
+    throughput: [],
+    scaling: [],
+    queue: [],
+    faults: [],
+  };
+
+  if (settings.sections.has('throughput') || settings.sections.has('scaling') || settings.sections.has('queue')) {
+    const upstream = await spawnUpstream({ cpu: settings.serverCpu });
+    try {
+      if (settings.sections.has('throughput')) partial.throughput = await runThroughput(ctx, upstream, connections);
+      if (settings.sections.has('scaling')) partial.scaling = await runScaling(ctx, upstream);
+      if (settings.sections.has('queue')) partial.queue = await runQueue(ctx, upstream);
+    } finally {
+      await upstream.kill();
+    }
+  }
+  if (settings.sections.has('faults')) partial.faults = await runFaults(ctx, faultPlan(settings.quick, connections));
+
+  const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
+  const dir = `${ROOT}tmp/bench`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/results.json`, `${JSON.stringify(results, null, 2)}\n`);
+  const svg = renderSvg(results);
+  writeFileSync(`${dir}/chart.svg`, svg);
+  if (args.updateDocs) {
+    mkdirSync(`${ROOT}docs`, { recursive: true });
+    writeFileSync(`${ROOT}docs/bench.svg`, svg);
+  }
+  process.stdout.write(`${renderReport(results)}\n`);
+  ctx.log(`wrote tmp/bench/results.json and tmp/bench/chart.svg${args.updateDocs ? ' and docs/bench.svg' : ''}`);
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,150 @@
+/**
+ * Act 2: the upstream dies and comes back. Plain clients keep sending into the outage;
+ * Steady's breaker opens after a few failures, fails fast without I/O, probes half-open,
+ * and closes again once the upstream answers.
+ */
+import type { SpawnedFaultServer } from '@steady/fault-server';
+import type { SteadyUpstreamOptions } from '@steady/nest';
+import type { DemoOptions } from '../args.ts';
+import type { Children } from '../children.ts';
+import { runCall, record } from '../outcome.ts';
+import { clamp, clientRow, clientsFor, newTallies, seconds, sleep, steadyGauges } from './act.ts';
+import type { ActContext, ActSummaryBase } from './act.ts';
+
+/** The upstream name of this act in the Nest app. */
+export const OUTAGE_UPSTREAM = 'flaky';
+
+/** One `breakerStateChange` event, timed from the start of the act. */
+export interface BreakerTransition {
+  atMs: number;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** Summary of act 2. */
+export interface OutageSummary extends ActSummaryBase {
+  /** When the upstream was killed and when it was back, ms from the start of the act. */
+  outage: { fromMs: number; toMs: number };
+  breaker: {
+    transitions: BreakerTransition[];
+    opened: boolean;
+    halfOpened: boolean;
+    /** Closed again after having opened, and still closed at the end. */
+    recovered: boolean;
+    /** Steady calls rejected by the open breaker without touching the network. */
+    failedFast: number;
+    /** From the upstream's restart to the breaker closing, ms (null when it did not close). */
+    recoveryMs: number | null;
+  };
+}
+
+/** How long the breaker stays open before a half-open probe. */
+function openForMs(options: DemoOptions): number {
+  return clamp(options.actMs * 0.12, 150, 2000);
+}
+
+/** Steady options of this act's upstream: a quick breaker, one quick retry. */
+export function outageUpstreamOptions(options: DemoOptions, origin: string): SteadyUpstreamOptions {
+  const openFor = openForMs(options);
+  return {
+    origin,
+    timeouts: { total: 2000 },
+    retry: { retries: 1, baseDelay: 20, maxDelay: 100 },
+    breaker: { consecutiveFailures: 3, minimumCalls: 6, openFor, maxOpenFor: openFor },
+  };
+}
+
+/** Run act 2: kill the upstream's process, then restart it on the same port. */
+export async function outageAct(
+  ctx: ActContext,
+  server: SpawnedFaultServer,
+  children: Children,
+): Promise<OutageSummary> {
+  const { options, live, paint, app } = ctx;
+  const started = Date.now();
+  const at = (): number => Date.now() - started;
+  const upstream = app.upstream(OUTAGE_UPSTREAM);
+  const path = '/api';
+  const tallies = newTallies();
+  const transitions: BreakerTransition[] = [];
+  let state = 'closed';
+  let phase = 'healthy';
+  const healthyMs = clamp(options.actMs * 0.2, 200, 5000);
+  const downMs = clamp(options.actMs * 0.45, 500, 20_000);
+  // Ends early once the breaker has closed; the bound leaves room for a slow, loaded machine.
+  const recoverMs = Math.max(clamp(options.actMs * 0.35, 500, 20_000), openForMs(options) * 3 + 2000);
+  const intervalMs = clamp(options.actMs / 40, 20, 150);
+  const outage = { fromMs: 0, toMs: 0 };
+
+  const dispose = upstream.on('breakerStateChange', (event) => {
+    state = event.to;
+    transitions.push({ atMs: at(), from: event.from, to: event.to, reason: event.reason });
+    const color = event.to === 'closed' ? paint.green : event.to === 'open' ? paint.red : paint.yellow;
+    live.note(`  ${seconds(at()).padStart(7)}  breaker ${event.from} → ${color(event.to)}  ${paint.dim(event.reason)}`);
+  });
+  const clients = clientsFor(ctx, OUTAGE_UPSTREAM);
+  live.beginAct(paint.bold('Act 2/5 · the upstream dies and comes back (circuit breaker)'), () => [
+    ...clients.map((c) => clientRow(paint, c.name, tallies[c.name])),
+    paint.dim(`  upstream ${phase} · ${steadyGauges(upstream)} · failed fast ${fastCount()}`),
+  ]);
+  function fastCount(): number {
+    return (
+      (tallies['steady-axios'].errors.STEADY_CIRCUIT_OPEN ?? 0) + (tallies['steady-ky'].errors.STEADY_CIRCUIT_OPEN ?? 0)
+    );
+  }
+
+  let running = true;
+  const loops = clients.map(async (client) => {
+    for (let i = 0; i < 2000 && running; i++) {
+      record(tallies[client.name], await runCall((signal) => client.get(path, signal), { watchdogMs: 5000 }));
+      await sleep(intervalMs);
+    }
+  });
+  try {
+    await sleep(healthyMs);
+    outage.fromMs = at();
+    phase = 'DOWN';
+    await server.kill('SIGKILL');
+    live.note(`  ${seconds(at()).padStart(7)}  ${paint.red('upstream killed')} (pid ${server.pid})`);
+    await sleep(downMs);
+    await server.restart();
+    children.refresh(server);
+    outage.toMs = at();
+    phase = 'back';
+    live.note(`  ${seconds(at()).padStart(7)}  ${paint.green('upstream restarted')} (pid ${server.pid})`);
+    // Wait for the half-open probe to close the breaker, then show a few healthy calls.
+    const until = Date.now() + recoverMs;
+    while (Date.now() < until && !(state === 'closed' && transitions.some((t) => t.to === 'open'))) await sleep(25);
+    await sleep(Math.min(300, until - Date.now()));
+  } finally {
+    running = false;
+    await Promise.all(loops);
+    dispose();
+    live.endAct();
+  }
+
+  const opened = transitions.some((t) => t.to === 'open');
+  const halfOpened = transitions.some((t) => t.to === 'half-open');
+  const recovered = opened && state === 'closed' && transitions.at(-1)?.to === 'closed';
+  const failedFast = fastCount();
+  const closedAt = recovered ? transitions.at(-1)!.atMs : undefined;
+  const recoveryMs = closedAt === undefined ? null : Math.max(0, closedAt - outage.toMs);
+  const plainMaxMs = Math.max(tallies.axios.maxMs, tallies.ky.maxMs, tallies.fetch.maxMs);
+  return {
+    act: 2,
+    title: 'upstream outage and recovery',
+    durationMs: Date.now() - started,
+    clients: tallies,
+    steadyHeld: opened && halfOpened && recovered,
+    verdict:
+      `upstream down ${seconds(outage.toMs - outage.fromMs)}: Steady's breaker ` +
+      (opened
+        ? `opened, failed ${failedFast} calls fast without I/O, ` +
+          (recoveryMs === null ? 'did NOT close again' : `closed ${recoveryMs} ms after the upstream was back`)
+        : 'never opened') +
+      `; plain clients sent every call into the outage (up to ${plainMaxMs} ms each)`,
+    outage,
+    breaker: { transitions, opened, halfOpened, recovered, failedFast, recoveryMs },
+  };
+}
