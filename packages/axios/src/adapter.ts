@@ -6,9 +6,16 @@ import axios, {
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
-import type { Upstream, UpstreamResponse } from '@steady/core';
+import {
+  DEFAULT_MAX_REDIRECTS,
+  hopTimeout,
+  nextRedirect,
+  redirectLocation,
+  type Upstream,
+  type UpstreamResponse,
+} from '@steady/core';
 import { originMismatchError, toAxiosError } from './errors.ts';
-import { DEFAULT_MAX_REDIRECTS, dropContentHeaders, redirectOf, tooManyRedirectsError } from './redirects.ts';
+import { redirectError } from './redirects.ts';
 import { prepareBody, type PreparedBody } from './request-body.ts';
 import type { SteadyRequestInfo } from './request-info.ts';
 import { toAxiosResponse } from './response.ts';
@@ -63,15 +70,14 @@ async function dispatch(upstream: Upstream, config: InternalAxiosRequestConfig):
     if (url.origin !== upstream.origin) throw originMismatchError(url, upstream.origin, config, request);
     const headers = requestHeaders(config, url);
     let body: PreparedBody = config.data == null ? undefined : await prepareBody(config.data, headers, config);
-    const sent = toPlainHeaders(headers);
+    let sent = toPlainHeaders(headers);
     const steady = config.steady;
     const timeout = steady?.timeout ?? axiosTimeout(config);
-    const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS['follow-redirects'];
     call = callSignal(config);
-    const startedAt = maxRedirects > 0 ? Date.now() : 0;
+    const deadline = maxRedirects > 0 ? Date.now() + (timeout ?? upstream.options.timeouts.total) : 0;
     let res: UpstreamResponse;
     for (;;) {
-      const hopTimeout = request.redirects === 0 ? timeout : remaining(upstream, timeout, startedAt);
       const options = {
         ...steady,
         fallback: undefined,
@@ -79,7 +85,7 @@ async function dispatch(upstream: Upstream, config: InternalAxiosRequestConfig):
         headers: sent,
         body,
         signal: call?.signal ?? (config.signal as AbortSignal | undefined),
-        timeout: hopTimeout,
+        timeout: request.redirects === 0 ? timeout : hopTimeout(deadline),
       };
       if (steady?.fallback === undefined) {
         res = await upstream.request(path, options);
@@ -94,28 +100,24 @@ async function dispatch(upstream: Upstream, config: InternalAxiosRequestConfig):
       }
       if (!isResponseData(res)) return fallbackResponse(res, config, request);
       if (maxRedirects === 0) break;
-      const hop = redirectOf(res, url, method);
-      if (hop === undefined) break;
+      const location = redirectLocation(res.statusCode, res.headers, 'follow-redirects');
+      if (location === undefined) break;
       res.body.dump().catch(noop);
-      if (request.redirects >= maxRedirects) throw tooManyRedirectsError(config, request);
-      if (hop.url.origin !== upstream.origin) {
-        const redirect = { data: undefined, status: res.statusCode, statusText: res.statusText, config, request };
-        throw originMismatchError(hop.url, upstream.origin, config, request, {
-          ...redirect,
-          headers: new AxiosHeaders(res.headers as Record<string, string>),
-        });
-      }
-      if (!hop.keepBody) {
-        body = undefined;
-        dropContentHeaders(sent);
-      } else if (body instanceof Readable) {
-        throw new AxiosError(
-          `cannot resend a stream body to follow a ${res.statusCode} redirect`,
-          AxiosError.ERR_BAD_REQUEST,
-          config,
-          request,
-        );
-      }
+      const hop = nextRedirect({
+        status: res.statusCode,
+        location,
+        url,
+        method,
+        headers: sent,
+        body,
+        origin: upstream.origin,
+        redirects: request.redirects,
+        maxRedirects,
+        rules: 'follow-redirects',
+      });
+      if (hop.kind !== 'follow') throw redirectError(hop, res, upstream.origin, config, request);
+      body = hop.body;
+      sent = hop.headers;
       config.beforeRedirect?.(
         { ...redirectOptions(hop.url), method: hop.method, headers: sent },
         { headers: res.headers as Record<string, string>, statusCode: res.statusCode },
@@ -124,7 +126,7 @@ async function dispatch(upstream: Upstream, config: InternalAxiosRequestConfig):
       request.redirects++;
       url = hop.url;
       method = request.method = hop.method;
-      path = request.path = url.pathname + url.search;
+      path = request.path = hop.path;
       request.res.responseUrl = url.href;
     }
     if (config.onUploadProgress !== undefined && body !== undefined && !(body instanceof Readable)) {
@@ -211,12 +213,6 @@ function axiosTimeout(config: InternalAxiosRequestConfig): number | undefined {
     throw new AxiosError('error trying to parse `config.timeout` to int', AxiosError.ERR_BAD_OPTION_VALUE, config);
   }
   return ms;
-}
-
-/** What is left of the call's deadline for the next redirect hop. */
-function remaining(upstream: Upstream, timeout: number | undefined, startedAt: number): number {
-  const total = timeout ?? upstream.options.timeouts.total;
-  return Math.max(1, total - (Date.now() - startedAt));
 }
 
 function redirectOptions(url: URL): Record<string, unknown> {

@@ -1,5 +1,4 @@
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import zlib from 'node:zlib';
 import {
   AxiosError,
   AxiosHeaders,
@@ -8,19 +7,15 @@ import {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import type { Dispatcher } from 'undici';
+import { decodeBody } from '@steady/core';
 import type { SteadyRequestInfo } from './request-info.ts';
 
-const ZLIB_OPTIONS = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-const BROTLI_OPTIONS = {
-  flush: zlib.constants.BROTLI_OPERATION_FLUSH,
-  finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
-};
 const PROGRESS_INTERVAL = 100;
 
 /**
  * Build the `AxiosResponse` from undici's response data, the way axios' http adapter does:
- * transparent gzip/deflate/br (and zstd where Node has it) decompression unless
- * `decompress: false`, `responseType` `arraybuffer` (a Buffer), `stream` (a Readable) or
+ * transparent gzip/deflate/br (and zstd where Node has it) decompression with Node's rules
+ * (core's `decodeBody`) unless `decompress: false`, `responseType` `arraybuffer` (a Buffer), `stream` (a Readable) or
  * anything else (a string for `transformResponse`), `maxContentLength`, `onDownloadProgress`.
  * Uncompressed bodies without limits or progress are read in one go (`text()`/`arrayBuffer()`).
  */
@@ -44,9 +39,9 @@ export async function toAxiosResponse(
     if (request.method === 'HEAD' || res.statusCode === 204) {
       delete headers['content-encoding'];
     } else {
-      const decoder = decompressor(String(encoding).toLowerCase());
-      if (decoder !== undefined) {
-        source = pipeline([res.body, ...decoder], noop) as unknown as Readable;
+      const decoded = decodeBody(res.body, encoding, { rules: 'node' });
+      if (decoded !== undefined) {
+        source = decoded;
         delete headers['content-encoding'];
       }
     }
@@ -82,24 +77,6 @@ export async function toAxiosResponse(
     response.data = utf8 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
   return response;
-}
-
-function decompressor(encoding: string): [Transform] | [Transform, Transform] | undefined {
-  switch (encoding) {
-    case 'gzip':
-    case 'x-gzip':
-    case 'compress':
-    case 'x-compress':
-      return [zlib.createUnzip(ZLIB_OPTIONS)];
-    case 'deflate':
-      return [new DeflateHeader(), zlib.createUnzip(ZLIB_OPTIONS)];
-    case 'br':
-      return [zlib.createBrotliDecompress(BROTLI_OPTIONS)];
-    case 'zstd':
-      return typeof zlib.createZstdDecompress === 'function' ? [zlib.createZstdDecompress()] : undefined;
-    default:
-      return undefined;
-  }
 }
 
 async function readLimited(source: Readable, limit: number, response: AxiosResponse): Promise<Buffer> {
@@ -151,19 +128,6 @@ function trackProgress(body: Readable, total: number, listener: (event: AxiosPro
   body.once('end', () => {
     if (loaded !== reported || loaded === 0) report();
   });
-}
-
-/** Prepends a zlib header to a raw deflate body, so one inflater reads both flavours of `deflate`. */
-class DeflateHeader extends Transform {
-  #first = true;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.#first && chunk.length > 0) {
-      this.#first = false;
-      if (chunk[0] !== 0x78) this.push(Buffer.from([0x78, 0x9c]));
-    }
-    callback(null, chunk);
-  }
 }
 
 /** Fails a streamed download once it passes `maxContentLength`. */

@@ -69,3 +69,27 @@ export {
   type RetryStats,
   type SlowCallOptions,
 } from './policies/index.ts';
+/**
+ * HTTP behaviours the adapters share: transparent response decompression (`createDecoders`,
+ * `decodeBody`) and redirect following (`redirectLocation`, `nextRedirect`, `hopTimeout`),
+ * each with fetch's rules or those of Node's classic clients (axios, follow-redirects).
+ */
+export {
+  createDecoders,
+  decodeBody,
+  type ContentEncoding,
+  type DecodeOptions,
+  type DecodeRules,
+} from './http/decompress.ts';
+export {
+  DEFAULT_MAX_REDIRECTS,
+  hopTimeout,
+  nextRedirect,
+  redirectLocation,
+  type RedirectHeaders,
+  type RedirectHop,
+  type RedirectInput,
+  type RedirectOutcome,
+  type RedirectRefusal,
+  type RedirectRules,
+} from './http/redirect.ts';

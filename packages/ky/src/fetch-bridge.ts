@@ -1,6 +1,14 @@
-import { headerValue, isAbortedError, isSteadyError, type Upstream, type UpstreamRequestOptions } from '@steady/core';
+import {
+  hopTimeout,
+  isAbortedError,
+  isSteadyError,
+  nextRedirect,
+  redirectLocation,
+  type Upstream,
+  type UpstreamRequestOptions,
+} from '@steady/core';
 import { isStreamBody, type SteadyCallOptions } from './call-options.ts';
-import { fetchFailed, followRedirect, isRedirectStatus, MAX_REDIRECTS } from './redirect.ts';
+import { fetchFailed, redirectError } from './redirect.ts';
 import { translateRequest, type OutgoingRequest } from './request.ts';
 import { discardBody, toResponse } from './response.ts';
 import { registerUpstream } from './upstream-registry.ts';
@@ -65,16 +73,24 @@ async function send(
     };
     if (call !== undefined) applyCallOptions(options, call, deadline);
     const raw = await upstream.request(outgoing.path, options);
-    const status = raw.statusCode;
-    const location = isRedirectStatus(status) ? headerValue(raw.headers, 'location') : undefined;
+    const location = redirectLocation(raw.statusCode, raw.headers);
     if (location === undefined || mode === 'manual')
       return toResponse(raw, outgoing.method, url, redirects > 0, request.signal);
     discardBody(raw.body);
     if (mode === 'error') throw fetchFailed('unexpected redirect');
-    if (redirects + 1 > MAX_REDIRECTS) throw fetchFailed('redirect count exceeded');
-    const next = followRedirect(outgoing, url, status, location, upstream.origin, upstream.name);
-    outgoing = next.request;
-    url = next.url;
+    const hop = nextRedirect({
+      status: raw.statusCode,
+      location,
+      url,
+      method: outgoing.method,
+      headers: outgoing.headers,
+      body: outgoing.body,
+      origin: upstream.origin,
+      redirects,
+    });
+    if (hop.kind !== 'follow') throw redirectError(hop, outgoing, upstream.origin, upstream.name);
+    outgoing = { method: hop.method, path: hop.path, headers: hop.headers, body: hop.body };
+    url = hop.url.href;
   }
 }
 
@@ -83,7 +99,7 @@ function applyCallOptions(
   call: SteadyCallOptions,
   deadline: number | undefined,
 ): void {
-  if (deadline !== undefined) options.timeout = Math.max(1, deadline - Date.now());
+  if (deadline !== undefined) options.timeout = hopTimeout(deadline);
   if (call.retry !== undefined) options.retry = call.retry;
   if (call.idempotent !== undefined) options.idempotent = call.idempotent;
   if (call.breaker !== undefined) options.breaker = call.breaker;
