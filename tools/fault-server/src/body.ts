@@ -36,7 +36,8 @@ export function patternBytes(n: number): Buffer {
 export function renderBody(body: BehaviourBody | undefined): RenderedBody {
   if (body === undefined) return { data: DEFAULT_BODY, contentType: 'application/json' };
   if (typeof body === 'string') return { data: Buffer.from(body), contentType: 'text/plain; charset=utf-8' };
-  if ('json' in body) return { data: Buffer.from(JSON.stringify(body.json) ?? 'null'), contentType: 'application/json' };
+  if ('json' in body)
+    return { data: Buffer.from(JSON.stringify(body.json) ?? 'null'), contentType: 'application/json' };
   return { data: patternBytes(body.bytes), contentType: 'application/octet-stream' };
 }
 

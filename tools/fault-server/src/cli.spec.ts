@@ -58,7 +58,9 @@ describe('CLI', () => {
   });
 
   it('exits when stdin closes with --exit-with-parent', async () => {
-    const proc = spawn(process.execPath, [CLI_PATH, '--port', '0', '--exit-with-parent'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [CLI_PATH, '--port', '0', '--exit-with-parent'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const [line] = (await once(createInterface({ input: proc.stdout }), 'line')) as [string];
     const ready = JSON.parse(line) as { url: string; port: number; pid: number };
     expect(ready).toMatchObject({ port: expect.any(Number), pid: proc.pid });

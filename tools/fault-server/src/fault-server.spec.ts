@@ -70,7 +70,9 @@ describe('fault server: responses', () => {
 
   it('lets the x-fault header override the route, and rejects a bad one with 400', async () => {
     const server = await start({ routes: { '/r': { status: 200 } } });
-    const res = await fetch(`${server.url}/r`, { headers: { 'x-fault': JSON.stringify({ status: 418, body: { json: { a: 1 } } }) } });
+    const res = await fetch(`${server.url}/r`, {
+      headers: { 'x-fault': JSON.stringify({ status: 418, body: { json: { a: 1 } } }) },
+    });
     expect(res.status).toBe(418);
     expect(await res.json()).toEqual({ a: 1 });
     const bad = await fetch(`${server.url}/r`, { headers: { 'x-fault': '{nope' } });
@@ -82,14 +84,24 @@ describe('fault server: responses', () => {
   it('echoes the request, and serves bytes, chunked, compressed and redirect bodies', async () => {
     const server = await start();
     const echo = await fetch(`${server.url}/echo?q=1`, { method: 'POST', body: 'héllo', headers: { 'x-a': 'b' } });
-    expect(await echo.json()).toMatchObject({ method: 'POST', url: '/echo?q=1', body: 'héllo', bodyBytes: 6, headers: { 'x-a': 'b' } });
+    expect(await echo.json()).toMatchObject({
+      method: 'POST',
+      url: '/echo?q=1',
+      body: 'héllo',
+      bodyBytes: 6,
+      headers: { 'x-a': 'b' },
+    });
 
     server.route('/bytes', { body: { bytes: 5000 }, chunked: true });
     const bytes = await fetch(`${server.url}/bytes`);
     expect(bytes.headers.get('transfer-encoding')).toBe('chunked');
     expect((await bytes.arrayBuffer()).byteLength).toBe(5000);
 
-    for (const [flag, encoding] of [['gzip', 'gzip'], ['deflate', 'deflate'], ['brotli', 'br']] as const) {
+    for (const [flag, encoding] of [
+      ['gzip', 'gzip'],
+      ['deflate', 'deflate'],
+      ['brotli', 'br'],
+    ] as const) {
       const res = await fetch(`${server.url}/z`, { headers: { 'x-fault': JSON.stringify({ [flag]: true }) } });
       expect(res.headers.get('content-encoding')).toBe(encoding);
       expect(Buffer.byteLength(await res.text())).toBe(1024);
@@ -106,7 +118,13 @@ describe('fault server: counters', () => {
   it('counts requests, bodies, paths and attempts per x-request-id', async () => {
     const server = await start();
     for (let i = 0; i < 3; i++) await (await fetch(`${server.url}/a`, { headers: { 'x-request-id': 'req-1' } })).text();
-    await (await fetch(`${server.url}/b?x=1`, { method: 'POST', body: 'x'.repeat(10_000), headers: { 'x-request-id': 'req-2' } })).text();
+    await (
+      await fetch(`${server.url}/b?x=1`, {
+        method: 'POST',
+        body: 'x'.repeat(10_000),
+        headers: { 'x-request-id': 'req-2' },
+      })
+    ).text();
     expect(server.attempts('req-1')).toBe(3);
     expect(server.attempts('req-2')).toBe(1);
     expect(server.attempts('never')).toBe(0);

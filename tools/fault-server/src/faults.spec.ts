@@ -15,7 +15,10 @@ afterEach(async () => {
 });
 
 /** GET `url` and collect body bytes until `ms` pass without progress or the socket fails. */
-function readPartial(url: string, ms: number): Promise<{ status: number; received: number; error?: string; ended: boolean }> {
+function readPartial(
+  url: string,
+  ms: number,
+): Promise<{ status: number; received: number; error?: string; ended: boolean }> {
   return new Promise((resolve, reject) => {
     let onError: (e: Error) => void = reject;
     const req = request(url, { agent: false }, (res) => {
@@ -48,7 +51,9 @@ describe('fault server: faults', () => {
     const server = await start();
     server.route('/hang', { hang: true });
     const started = performance.now();
-    await expect(fetch(`${server.url}/hang`, { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(fetch(`${server.url}/hang`, { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
     expect(performance.now() - started).toBeLessThan(1000);
     expect(server.counters().requests).toBe(1);
   });
@@ -74,7 +79,11 @@ describe('fault server: faults', () => {
   it('resetBeforeResponse reads and counts the body, then RSTs without answering', async () => {
     const server = await start();
     server.route('/drop', { resetBeforeResponse: true });
-    const error = await httpRequest(`${server.url}/drop`, { method: 'POST', body: 'x'.repeat(50_000), agent: false }).catch((e: unknown) => e);
+    const error = await httpRequest(`${server.url}/drop`, {
+      method: 'POST',
+      body: 'x'.repeat(50_000),
+      agent: false,
+    }).catch((e: unknown) => e);
     expect(errorCode(error)).toBe('ECONNRESET');
     expect(server.counters()).toMatchObject({ requests: 1, bodiesReceived: 1 });
   });

@@ -35,7 +35,10 @@ export function respond(behaviour: Behaviour, exchange: Exchange): void {
   res.once('close', () => clearTimeout(timer));
 }
 
-function buildPayload(behaviour: Behaviour, exchange: Exchange): { status: number; data: Buffer; headers: OutgoingHttpHeaders } {
+function buildPayload(
+  behaviour: Behaviour,
+  exchange: Exchange,
+): { status: number; data: Buffer; headers: OutgoingHttpHeaders } {
   const { req, requestBody } = exchange;
   const headers: OutgoingHttpHeaders = {};
   let status = behaviour.status ?? 200;

@@ -81,7 +81,8 @@ function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
  * The child gets `--exit-with-parent`, so it dies when this process does.
  */
 export async function spawnFaultServer(args: string[] = []): Promise<SpawnedFaultServer> {
-  let currentArgs = args.includes('--port') || args.some((a) => a.startsWith('--port=')) ? args : [...args, '--port', '0'];
+  let currentArgs =
+    args.includes('--port') || args.some((a) => a.startsWith('--port=')) ? args : [...args, '--port', '0'];
   let { child, ready } = await launch(currentArgs);
   const handle: SpawnedFaultServer = {
     ...ready,
