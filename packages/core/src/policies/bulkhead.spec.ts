@@ -45,10 +45,10 @@ afterEach(() => {
 
 describe('bulkhead options', () => {
   it('derives its defaults from the pool size', () => {
-    expect(DEFAULT_BULKHEAD_OPTIONS).toEqual({ maxConcurrentPerConnection: 2, maxQueuedPerConnection: 100 });
-    expect(defaultBulkheadOptions(10)).toEqual({ maxConcurrent: 20, maxQueued: 1_000 });
-    expect(resolveBulkheadOptions(undefined, 'bulkhead', 20)).toEqual({ maxConcurrent: 40, maxQueued: 2_000 });
-    expect(resolveBulkheadOptions({ maxQueued: 0 }, 'bulkhead', 20)).toEqual({ maxConcurrent: 40, maxQueued: 0 });
+    expect(DEFAULT_BULKHEAD_OPTIONS).toEqual({ maxConcurrentPerConnection: 8, maxQueuedPerConnection: 100 });
+    expect(defaultBulkheadOptions(10)).toEqual({ maxConcurrent: 80, maxQueued: 1_000 });
+    expect(resolveBulkheadOptions(undefined, 'bulkhead', 20)).toEqual({ maxConcurrent: 160, maxQueued: 2_000 });
+    expect(resolveBulkheadOptions({ maxQueued: 0 }, 'bulkhead', 20)).toEqual({ maxConcurrent: 160, maxQueued: 0 });
     expect(resolveBulkheadOptions(false, 'bulkhead', 20)).toBe(false);
   });
 

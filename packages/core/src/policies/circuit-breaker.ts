@@ -78,7 +78,7 @@ export class CircuitBreakerPolicy implements Policy {
     return this.#state;
   }
 
-  async execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
+  execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
     if (ctx.overrides.breaker === false) return next(ctx);
     this.#refresh();
     const probe = this.#state === 'half-open';
@@ -88,24 +88,34 @@ export class CircuitBreakerPolicy implements Policy {
       (probe && this.#probes >= this.options.halfOpenProbes)
     ) {
       ctx.events.emit('rejected', () => ({ upstream: ctx.upstream, code: 'STEADY_CIRCUIT_OPEN' }));
-      throw new CircuitOpenError(this.#retryAfter() ?? Infinity, {
-        upstream: ctx.upstream,
-        method: ctx.method,
-        url: ctx.url,
-      });
+      return Promise.reject(
+        new CircuitOpenError(this.#retryAfter() ?? Infinity, {
+          upstream: ctx.upstream,
+          method: ctx.method,
+          url: ctx.url,
+        }),
+      );
     }
     const generation = this.#generation;
     if (probe) this.#probes++;
     const started = Date.now();
+    let running: Promise<T>;
     try {
-      const result = await next(ctx);
-      this.#record(generation, probe, this.#verdict(undefined, ctx.classify?.(result)), Date.now() - started);
-      return result;
+      running = next(ctx);
     } catch (error) {
-      const latency = Date.now() - started;
-      this.#record(generation, probe, this.#verdict(error, undefined, ctx, latency), latency);
-      throw error;
+      running = Promise.reject(error);
     }
+    return running.then(
+      (result) => {
+        this.#record(generation, probe, this.#verdict(undefined, ctx.classify?.(result)), Date.now() - started);
+        return result;
+      },
+      (error: unknown) => {
+        const latency = Date.now() - started;
+        this.#record(generation, probe, this.#verdict(error, undefined, ctx, latency), latency);
+        throw error;
+      },
+    );
   }
 
   /** Hold the breaker open (every call rejected) until {@link reset}. */

@@ -193,21 +193,53 @@ export class RetryPolicy implements Policy {
     this.#backoff = createExponentialBackoff(options, deps.random);
   }
 
-  async execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
-    const options = this.#optionsFor(ctx);
+  execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
+    let options: ResolvedRetryOptions | false;
+    try {
+      options = this.#optionsFor(ctx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (options === false) return next(ctx);
+    if (options.budget !== false) this.budget?.deposit();
+    // The first attempt runs without an async frame: most calls succeed at once.
+    let first: Promise<T>;
+    try {
+      first = next(ctx);
+    } catch (error) {
+      first = Promise.reject(error);
+    }
+    return first.then(
+      (value) => this.#settleOrRetry(next, ctx, options, { ok: true, value }),
+      (error: unknown) => this.#settleOrRetry(next, ctx, options, { ok: false, error }),
+    );
+  }
+
+  /** Return the first outcome when it is final (the common case), else enter the retry loop. */
+  #settleOrRetry<T>(
+    next: Next<T>,
+    ctx: CallContext,
+    options: ResolvedRetryOptions,
+    outcome: Outcome<T>,
+  ): T | Promise<T> {
+    if (this.#retryReason(outcome, ctx, options) === undefined) return settle(outcome);
+    return this.#loop(next, ctx, options, outcome);
+  }
+
+  async #loop<T>(next: Next<T>, ctx: CallContext, options: ResolvedRetryOptions, firstOutcome: Outcome<T>): Promise<T> {
     const budget = options.budget === false ? null : this.budget;
     const backoff =
       options.baseDelay === this.options.baseDelay && options.maxDelay === this.options.maxDelay
         ? this.#backoff
         : createExponentialBackoff(options, this.#random);
-    budget?.deposit();
+    let outcome: Outcome<T> = firstOutcome;
     for (let retry = 0; ; retry++) {
-      let outcome: Outcome<T>;
-      try {
-        outcome = { ok: true, value: await next(ctx) };
-      } catch (error) {
-        outcome = { ok: false, error };
+      if (retry > 0) {
+        try {
+          outcome = { ok: true, value: await next(ctx) };
+        } catch (error) {
+          outcome = { ok: false, error };
+        }
       }
       const wanted = this.#retryReason(outcome, ctx, options);
       if (wanted === undefined) return settle(outcome);

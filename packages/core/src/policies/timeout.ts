@@ -1,6 +1,7 @@
 import { TimeoutError } from '../errors/errors.ts';
 import { abortErrorOf, errorContextOf } from './call-context.ts';
 import type { CallContext, Next, Policy } from './policy.ts';
+import { onAbort } from './signal-hub.ts';
 
 /**
  * A signal that never aborts. The upstream hands it to calls that have no caller signal,
@@ -55,6 +56,7 @@ class DeadlineRace<T> {
   readonly #caller: AbortSignal;
   readonly #controller = new AbortController();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #offCaller: (() => void) | undefined;
   #settled = false;
   #disposed = false;
   #resolve!: (value: T) => void;
@@ -63,7 +65,7 @@ class DeadlineRace<T> {
   constructor(ctx: CallContext, caller: AbortSignal, finite: boolean) {
     this.#ctx = ctx;
     this.#caller = caller;
-    if (caller !== NEVER_SIGNAL) caller.addEventListener('abort', this.#onCaller);
+    if (caller !== NEVER_SIGNAL) this.#offCaller = onAbort(caller, this.#onCaller);
     if (finite) this.#timer = setTimeout(this.#onDeadline, ctx.deadline - Date.now());
   }
 
@@ -127,6 +129,6 @@ class DeadlineRace<T> {
     this.#disposed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#caller !== NEVER_SIGNAL) this.#caller.removeEventListener('abort', this.#onCaller);
+    this.#offCaller?.();
   };
 }

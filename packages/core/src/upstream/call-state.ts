@@ -1,6 +1,8 @@
 import { redactUrl } from '../errors/steady-error.ts';
+import type { Dispatcher } from 'undici';
 import type { EventHub } from '../events/events.ts';
 import type { CallContext, PolicyOverrides, ResultInfo } from '../policies/policy.ts';
+import type { AttemptContext } from './types.ts';
 
 /** What the upstream knows of a call before it starts. */
 export interface CallInit {
@@ -18,13 +20,16 @@ export interface CallInit {
   discard: ((result: unknown) => void) | undefined;
   events: EventHub;
   retain: { release: (() => void) | undefined } | undefined;
+  /** The attempt function; it receives this state as its {@link AttemptContext}. */
+  attempt: (ctx: AttemptContext) => Promise<unknown>;
+  dispatcher: Dispatcher;
 }
 
 /**
  * One call's {@link CallContext}: a class, so every call has the same shape, and the
  * redacted URL is built only if an error or an event asks for it.
  */
-export class CallState implements CallContext {
+export class CallState implements CallContext, AttemptContext {
   readonly upstream: string;
   readonly method: string;
   readonly idempotent: boolean;
@@ -38,6 +43,9 @@ export class CallState implements CallContext {
   readonly discard: CallContext['discard'];
   readonly events: EventHub;
   readonly retain: CallContext['retain'];
+  /** Runs one attempt of the call. */
+  readonly run: (ctx: AttemptContext) => Promise<unknown>;
+  readonly dispatcher: Dispatcher;
   readonly #origin: string;
   readonly #rawUrl: string | undefined;
   #url: string | undefined | null = null;
@@ -55,6 +63,8 @@ export class CallState implements CallContext {
     this.discard = init.discard;
     this.events = init.events;
     this.retain = init.retain;
+    this.run = init.attempt;
+    this.dispatcher = init.dispatcher;
     this.#origin = init.origin;
     this.#rawUrl = init.rawUrl;
   }

@@ -82,9 +82,14 @@ export class Upstream {
    * Send a request with every policy applied. Resolves with undici's response data
    * (`statusCode`, `headers`, `body`); HTTP error statuses are responses, not errors.
    */
-  async request(path: string, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
+  request(path: string, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
     const method = (options.method ?? 'GET').toUpperCase();
-    const fullPath = buildPath(path, options.query, this, method);
+    let fullPath: string;
+    try {
+      fullPath = buildPath(path, options.query, this, method);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const body = options.body;
     const replayable = typeof body === 'function' || isReplayableBody(body);
     const headersTimeout = options.headersTimeout ?? this.options.timeouts.headers;
@@ -93,7 +98,7 @@ export class Upstream {
     const origin = this.origin;
     const retain: { release: (() => void) | undefined } = { release: undefined };
 
-    const response = await this.#call<UpstreamResponse>(
+    return this.#call<UpstreamResponse>(
       (ctx) =>
         dispatcher.request({
           origin,
@@ -114,11 +119,12 @@ export class Upstream {
         discard: discardResponse,
       },
       retain,
-    );
-    // The total deadline and the caller's signal stay in force while the body streams
-    // (undici destroys the body when the call's signal fires); they end when it closes.
-    holdUntilClosed(response, retain);
-    return response;
+    ).then((response) => {
+      // The total deadline and the caller's signal stay in force while the body streams
+      // (undici destroys the body when the call's signal fires); they end when it closes.
+      holdUntilClosed(response, retain);
+      return response;
+    });
   }
 
   /**
@@ -129,7 +135,7 @@ export class Upstream {
     return this.#call(attempt, options, undefined);
   }
 
-  async #call<T>(
+  #call<T>(
     attempt: (ctx: AttemptContext) => Promise<T>,
     options: ExecuteOptions<T>,
     retain: CallContext['retain'],
@@ -154,40 +160,57 @@ export class Upstream {
       discard: options.discard as CallContext['discard'],
       events: this.#events,
       retain,
+      attempt: attempt as (ctx: AttemptContext) => Promise<unknown>,
+      dispatcher: this.dispatcher,
     });
     if (this.#closing !== undefined) {
       this.#calls.counters.rejected++;
-      throw new ClosedError({ upstream: this.name, method, url: ctx.url });
+      return Promise.reject(new ClosedError({ upstream: this.name, method, url: ctx.url }));
     }
-    const dispatcher = this.dispatcher;
-    const runAttempt = async (c: CallContext): Promise<T> => {
-      try {
-        return await attempt({ signal: c.signal, attempt: c.attempt, deadline: c.deadline, dispatcher });
-      } catch (error) {
-        throw toSteadyError(error, {
-          upstream: this.name,
-          method,
-          url: c.url,
-          headersTimeout: this.options.timeouts.headers,
-          bodyTimeout: this.options.timeouts.body,
-          connectTimeout: this.options.pool.connectTimeout,
-          attempt: c.attempt,
-          elapsed: Date.now() - c.startedAt,
-          closed: this.#closed || this.#closing !== undefined,
-          signal: c.signal,
-        });
-      }
-    };
     this.#calls.start();
-    try {
-      const result = await this.#pipeline.run(runAttempt, ctx, options.fallback as FallbackHandler | undefined);
-      this.#calls.succeeded();
-      return result;
-    } catch (error) {
-      this.#calls.failed(isTimeoutError(error) ? error.phase : undefined);
-      throw error;
-    }
+    return this.#pipeline
+      .run(this.#runAttempt, ctx, options.fallback as FallbackHandler | undefined)
+      .then(this.#succeeded, this.#failed) as Promise<T>;
   }
+
+  /** One attempt: the call's own function, with undici's errors turned into typed ones. */
+  readonly #runAttempt = (ctx: CallContext): Promise<unknown> => {
+    const call = ctx as CallState;
+    let running: Promise<unknown>;
+    try {
+      running = call.run(call);
+    } catch (error) {
+      return Promise.reject(this.#typed(error, call));
+    }
+    return running.catch((error: unknown) => {
+      throw this.#typed(error, call);
+    });
+  };
+
+  #typed(error: unknown, call: CallState): unknown {
+    return toSteadyError(error, {
+      upstream: this.name,
+      method: call.method,
+      url: call.url,
+      headersTimeout: this.options.timeouts.headers,
+      bodyTimeout: this.options.timeouts.body,
+      connectTimeout: this.options.pool.connectTimeout,
+      attempt: call.attempt,
+      elapsed: Date.now() - call.startedAt,
+      closed: this.#closed || this.#closing !== undefined,
+      signal: call.signal,
+    });
+  }
+
+  readonly #succeeded = (result: unknown): unknown => {
+    this.#calls.succeeded();
+    return result;
+  };
+
+  readonly #failed = (error: unknown): never => {
+    this.#calls.failed(isTimeoutError(error) ? error.phase : undefined);
+    throw error;
+  };
 
   /** Pool, breaker, retry, budget and bulkhead figures, as plain JSON. */
   stats(): UpstreamStats {
