@@ -1,33 +1,24 @@
-import { redactUrl } from '../errors/steady-error.ts';
 import type { Dispatcher } from 'undici';
+import { redactUrl } from '../errors/steady-error.ts';
 import type { EventHub } from '../events/events.ts';
 import type { CallContext, PolicyOverrides, ResultInfo } from '../policies/policy.ts';
 import type { AttemptContext } from './types.ts';
 
-/** What the upstream knows of a call before it starts. */
-export interface CallInit {
-  upstream: string;
+/** How one call is classified and released, given by `request()` or by `execute()`'s options. */
+export interface CallShape {
   method: string;
-  origin: string;
   /** Path or URL as given; redacted only when an error or an event needs it. */
   rawUrl: string | undefined;
   idempotent: boolean;
   replayable: boolean;
-  signal: AbortSignal;
-  total: number;
-  overrides: PolicyOverrides;
-  classify: ((result: unknown) => ResultInfo | undefined) | undefined;
-  discard: ((result: unknown) => void) | undefined;
-  events: EventHub;
-  retain: { release: (() => void) | undefined } | undefined;
-  /** The attempt function; it receives this state as its {@link AttemptContext}. */
-  attempt: (ctx: AttemptContext) => Promise<unknown>;
-  dispatcher: Dispatcher;
+  classify: ((result: never) => ResultInfo | undefined) | undefined;
+  discard: ((result: never) => void) | undefined;
 }
 
 /**
- * One call's {@link CallContext}: a class, so every call has the same shape, and the
- * redacted URL is built only if an error or an event asks for it.
+ * One call's {@link CallContext}, also handed to the attempt as its {@link AttemptContext}:
+ * a class, so every call has the same shape; the redacted URL is built only if an error or
+ * an event asks for it, and a result is classified once however many policies ask.
  */
 export class CallState implements CallContext, AttemptContext {
   readonly upstream: string;
@@ -39,7 +30,6 @@ export class CallState implements CallContext, AttemptContext {
   deadline: number;
   attempt = 0;
   readonly overrides: PolicyOverrides;
-  readonly classify: CallContext['classify'];
   readonly discard: CallContext['discard'];
   readonly events: EventHub;
   readonly retain: CallContext['retain'];
@@ -48,32 +38,57 @@ export class CallState implements CallContext, AttemptContext {
   readonly dispatcher: Dispatcher;
   readonly #origin: string;
   readonly #rawUrl: string | undefined;
+  readonly #classifier: ((result: unknown) => ResultInfo | undefined) | undefined;
   #url: string | undefined | null = null;
+  #classified: unknown = undefined;
+  #info: ResultInfo | undefined = undefined;
 
-  constructor(init: CallInit) {
-    this.upstream = init.upstream;
-    this.method = init.method;
-    this.idempotent = init.idempotent;
-    this.replayable = init.replayable;
+  constructor(
+    upstream: string,
+    origin: string,
+    shape: CallShape,
+    signal: AbortSignal,
+    total: number,
+    overrides: PolicyOverrides,
+    events: EventHub,
+    retain: CallContext['retain'],
+    run: (ctx: AttemptContext) => Promise<unknown>,
+    dispatcher: Dispatcher,
+  ) {
+    this.upstream = upstream;
+    this.method = shape.method;
+    this.idempotent = shape.idempotent;
+    this.replayable = shape.replayable;
     this.startedAt = Date.now();
-    this.signal = init.signal;
-    this.deadline = this.startedAt + init.total;
-    this.overrides = init.overrides;
-    this.classify = init.classify;
-    this.discard = init.discard;
-    this.events = init.events;
-    this.retain = init.retain;
-    this.run = init.attempt;
-    this.dispatcher = init.dispatcher;
-    this.#origin = init.origin;
-    this.#rawUrl = init.rawUrl;
+    this.signal = signal;
+    this.deadline = this.startedAt + total;
+    this.overrides = overrides;
+    this.discard = shape.discard as CallContext['discard'];
+    this.events = events;
+    this.retain = retain;
+    this.run = run;
+    this.dispatcher = dispatcher;
+    this.#origin = origin;
+    this.#rawUrl = shape.rawUrl;
+    this.#classifier = shape.classify as ((result: unknown) => ResultInfo | undefined) | undefined;
   }
 
   /** Origin and path, no query, no credentials. */
   get url(): string | undefined {
-    if (this.#url === null)
+    if (this.#url === null) {
       this.#url = this.#rawUrl === undefined ? undefined : redactUrl(absolute(this.#rawUrl, this.#origin));
+    }
     return this.#url;
+  }
+
+  /** The status (and headers) of a result, computed once per result. */
+  classify(result: unknown): ResultInfo | undefined {
+    if (this.#classifier === undefined) return undefined;
+    if (result !== this.#classified || this.#info === undefined) {
+      this.#classified = result;
+      this.#info = this.#classifier(result);
+    }
+    return this.#info;
   }
 }
 

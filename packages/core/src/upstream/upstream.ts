@@ -9,11 +9,11 @@ import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
 import { NEVER_SIGNAL, type FallbackHandler } from '../policies/index.ts';
 import type { CallContext, ResultInfo } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
-import { CallState } from './call-state.ts';
+import { CallState, type CallShape } from './call-state.ts';
 import { CallTracker } from './call-tracker.ts';
 import { toSteadyError } from './errors-from-undici.ts';
 import { buildStats, type UpstreamStats } from './stats.ts';
-import type { AttemptContext, ExecuteOptions, UpstreamRequestOptions, UpstreamResponse } from './types.ts';
+import type { AttemptContext, CallOptions, ExecuteOptions, UpstreamRequestOptions, UpstreamResponse } from './types.ts';
 
 /**
  * One origin behind a tuned keep-alive pool and the resilience pipeline
@@ -91,35 +91,30 @@ export class Upstream {
       return Promise.reject(error);
     }
     const body = options.body;
-    const replayable = typeof body === 'function' || isReplayableBody(body);
     const headersTimeout = options.headersTimeout ?? this.options.timeouts.headers;
     const bodyTimeout = options.bodyTimeout ?? this.options.timeouts.body;
-    const dispatcher = this.dispatcher;
     const origin = this.origin;
     const retain: { release: (() => void) | undefined } = { release: undefined };
-
-    return this.#call<UpstreamResponse>(
-      (ctx) =>
-        dispatcher.request({
-          origin,
-          path: fullPath,
-          method: method as Dispatcher.HttpMethod,
-          headers: options.headers as Dispatcher.DispatchOptions['headers'],
-          body: (typeof body === 'function' ? body() : body) as Dispatcher.DispatchOptions['body'],
-          signal: ctx.signal,
-          headersTimeout,
-          bodyTimeout,
-        }),
-      {
-        ...options,
-        method,
-        url: fullPath,
-        replayable,
-        classify: classifyResponse,
-        discard: discardResponse,
-      },
-      retain,
-    ).then((response) => {
+    const shape: CallShape = {
+      method,
+      rawUrl: fullPath,
+      idempotent: isIdempotentRequest(method, options.headers, options.idempotent, this.#pipeline.idempotentMethods),
+      replayable: typeof body === 'function' || isReplayableBody(body),
+      classify: classifyResponse,
+      discard: discardResponse,
+    };
+    const attempt = (ctx: AttemptContext) =>
+      ctx.dispatcher.request({
+        origin,
+        path: fullPath,
+        method: method as Dispatcher.HttpMethod,
+        headers: options.headers as Dispatcher.DispatchOptions['headers'],
+        body: (typeof body === 'function' ? body() : body) as Dispatcher.DispatchOptions['body'],
+        signal: ctx.signal,
+        headersTimeout,
+        bodyTimeout,
+      });
+    return this.#call<UpstreamResponse>(attempt, shape, options, retain).then((response) => {
       // The total deadline and the caller's signal stay in force while the body streams
       // (undici destroys the body when the call's signal fires); they end when it closes.
       holdUntilClosed(response, retain);
@@ -132,40 +127,39 @@ export class Upstream {
    * the deadline, the caller's abort or `destroy()`, and the dispatcher to send through.
    */
   execute<T>(attempt: (ctx: AttemptContext) => Promise<T>, options: ExecuteOptions<T> = {}): Promise<T> {
-    return this.#call(attempt, options, undefined);
+    const method = (options.method ?? 'GET').toUpperCase();
+    const shape: CallShape = {
+      method,
+      rawUrl: options.url,
+      idempotent: isIdempotentRequest(method, options.headers, options.idempotent, this.#pipeline.idempotentMethods),
+      replayable: options.replayable ?? true,
+      classify: options.classify,
+      discard: options.discard,
+    };
+    return this.#call(attempt, shape, options, undefined);
   }
 
   #call<T>(
     attempt: (ctx: AttemptContext) => Promise<T>,
-    options: ExecuteOptions<T>,
+    shape: CallShape,
+    options: CallOptions,
     retain: CallContext['retain'],
   ): Promise<T> {
-    const method = (options.method ?? 'GET').toUpperCase();
-    const ctx = new CallState({
-      upstream: this.name,
-      method,
-      origin: this.origin,
-      rawUrl: options.url,
-      idempotent: isIdempotentRequest(method, options.headers, options.idempotent, this.#pipeline.idempotentMethods),
-      replayable: options.replayable ?? true,
-      signal: options.signal ?? NEVER_SIGNAL,
-      total: options.timeout ?? this.options.timeouts.total,
-      overrides: {
-        retry: options.retry,
-        breaker: options.breaker,
-        bulkhead: options.bulkhead,
-        timeout: options.timeout,
-      },
-      classify: options.classify as CallContext['classify'],
-      discard: options.discard as CallContext['discard'],
-      events: this.#events,
+    const ctx = new CallState(
+      this.name,
+      this.origin,
+      shape,
+      options.signal ?? NEVER_SIGNAL,
+      options.timeout ?? this.options.timeouts.total,
+      { retry: options.retry, breaker: options.breaker, bulkhead: options.bulkhead, timeout: options.timeout },
+      this.#events,
       retain,
-      attempt: attempt as (ctx: AttemptContext) => Promise<unknown>,
-      dispatcher: this.dispatcher,
-    });
+      attempt,
+      this.dispatcher,
+    );
     if (this.#closing !== undefined) {
       this.#calls.counters.rejected++;
-      return Promise.reject(new ClosedError({ upstream: this.name, method, url: ctx.url }));
+      return Promise.reject(new ClosedError({ upstream: this.name, method: shape.method, url: ctx.url }));
     }
     this.#calls.start();
     return this.#pipeline
