@@ -7,8 +7,9 @@ import { registerUpstream } from './upstream-registry.ts';
 /** Options of {@link withSteady}: an upstream to create (`origin` and every `createUpstream()` option) plus ky's. */
 export interface WithSteadyOptions extends UpstreamOptions {
   /**
-   * ky options for the instance (headers, hooks, `json` helpers, `throwHttpErrors`, …). `prefix`
-   * defaults to the upstream's origin; a prefix that starts with `/` is taken under the origin.
+   * ky options for the instance (headers, hooks, `json` helpers, `throwHttpErrors`, …). `baseUrl`
+   * defaults to the upstream's origin, so relative inputs (`'users'`, `'/users'`, with a `prefix`
+   * when given) resolve under it and an absolute URL is used as is (another origin is refused).
    * `fetch` is replaced by Steady's; `retry`, `timeout` and `totalTimeout` are mapped onto Steady's
    * per-call options (see the README).
    */
@@ -37,15 +38,11 @@ export interface WithSharedUpstreamOptions {
 export function withSteady(ky: KyInstance, options: WithSteadyOptions | WithSharedUpstreamOptions): KyInstance {
   const { ky: kyOptions = {}, ...rest } = options;
   const upstream = 'upstream' in rest ? rest.upstream : createUpstream(rest as UpstreamOptions);
-  const prefix = kyOptions.prefix;
   const api = ky.extend({
     ...kyOptions,
-    prefix:
-      prefix === undefined || prefix === ''
-        ? upstream.origin
-        : typeof prefix === 'string' && prefix.startsWith('/')
-          ? upstream.origin + prefix
-          : prefix,
+    // Standard URL resolution: relative inputs ('users', '/users') land on the upstream's
+    // origin (under `prefix` when one is given); an absolute input bypasses it.
+    baseUrl: kyOptions.baseUrl ?? `${upstream.origin}/`,
     fetch: steadyFetch(upstream),
     hooks: { ...kyOptions.hooks, init: [...(kyOptions.hooks?.init ?? []), steadyInitHook] },
   });

@@ -177,3 +177,24 @@ describe('ky option mapping', () => {
     expect(deadlineFromKy(1000, 500)).toBe(500);
   });
 });
+
+describe('withSteady URL resolution', () => {
+  it('resolves relative inputs under the origin and uses a same-origin absolute URL as is', async () => {
+    const api = ky.extend({}); // a plain instance to wrap
+    const { withSteady } = await import('../src/index.ts');
+    const steady = withSteady(api, { upstream });
+    expect(await steady.post('echo').json()).toMatchObject({ url: '/echo' });
+    expect(await steady.post('/echo').json()).toMatchObject({ url: '/echo' });
+    expect(await steady.post(`${server.url}/echo?a=1`).json()).toMatchObject({ url: '/echo?a=1' });
+    const prefixed = withSteady(api, { upstream, ky: { prefix: '/api', headers: { 'x-fault': '{"echo":true}' } } });
+    expect(await prefixed.post('deep').json()).toMatchObject({ url: '/api/deep' });
+  });
+
+  it('refuses an absolute URL on another origin with STEADY_INVALID_REQUEST', async () => {
+    const { withSteady } = await import('../src/index.ts');
+    const steady = withSteady(ky, { upstream });
+    const error = await steady.get('http://127.0.0.1:1/elsewhere').catch((e: unknown) => e);
+    expect(isInvalidRequestError(error)).toBe(true);
+    expect(server.counters().requests).toBe(0);
+  });
+});

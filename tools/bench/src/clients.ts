@@ -186,7 +186,7 @@ const steadyKyClient: ClientSpec = {
     const [{ default: ky }, { withSteady, getUpstream }] = await Promise.all([import('ky'), import('@steady/ky')]);
     const api = withSteady(ky, steadyOptions(setup));
     const upstream = getUpstream(api);
-    // withSteady() sets ky's `prefix` to the origin: inputs are relative ('data'); an absolute URL would be prefixed too.
+    // withSteady() sets ky's `baseUrl` to the origin: inputs are relative ('data'), as users write them.
     const relative = (path: string): string => path.replace(/^\//, '');
     return {
       get: async (path, signal) => {

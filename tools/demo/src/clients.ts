@@ -41,7 +41,7 @@ function axiosClient(name: ClientName, instance: AxiosInstance, origin: string):
   };
 }
 
-/** `toInput` maps the path to ky's input: Steady's instance has the origin as its `prefix`. */
+/** `toInput` maps the path to ky's input: Steady's instance resolves relative inputs under its origin (`baseUrl`). */
 function kyClient(name: ClientName, instance: KyInstance, toInput: (path: string) => string): DemoClient {
   return {
     name,
