@@ -1,0 +1,57 @@
+// Type tests of the public API: `npm run typecheck` checks them; at run time they only
+// assert that the names exist.
+import type { Dispatcher } from 'undici';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  createUpstream,
+  isCircuitOpenError,
+  isTimeoutError,
+  type AttemptContext,
+  type Disposer,
+  type TimeoutPhase,
+  type Upstream,
+  type UpstreamEvents,
+  type UpstreamOptions,
+  type UpstreamResponse,
+  type UpstreamStats,
+} from '../src/index.ts';
+
+describe('public types', () => {
+  it('createUpstream takes UpstreamOptions and returns an Upstream', () => {
+    expectTypeOf(createUpstream).parameter(0).toEqualTypeOf<UpstreamOptions>();
+    expectTypeOf(createUpstream).returns.toEqualTypeOf<Upstream>();
+    expectTypeOf<UpstreamOptions>().toHaveProperty('origin').toEqualTypeOf<string | URL>();
+    // @ts-expect-error: retries must be a number
+    const bad: UpstreamOptions = { origin: 'http://x', retry: { retries: 'many' } };
+    void bad;
+  });
+
+  it('request resolves undici response data; execute returns what the attempt returns', () => {
+    expectTypeOf<Upstream['request']>().returns.toEqualTypeOf<Promise<UpstreamResponse>>();
+    expectTypeOf<UpstreamResponse>().toEqualTypeOf<Dispatcher.ResponseData>();
+    const up = null as unknown as Upstream;
+    const run = () => up.execute(async (ctx) => ctx.attempt * 2);
+    expectTypeOf(run).returns.toEqualTypeOf<Promise<number>>();
+    expectTypeOf<AttemptContext>().toHaveProperty('signal').toEqualTypeOf<AbortSignal>();
+    expectTypeOf<AttemptContext>().toHaveProperty('dispatcher').toEqualTypeOf<Dispatcher>();
+  });
+
+  it('events are typed by name and return a disposer', () => {
+    const up = null as unknown as Upstream;
+    const listen = () =>
+      up.on('breakerStateChange', (event) => {
+        expectTypeOf(event).toEqualTypeOf<UpstreamEvents['breakerStateChange']>();
+      });
+    expectTypeOf(listen).returns.toEqualTypeOf<Disposer>();
+    // @ts-expect-error: unknown event name
+    const wrong = () => up.on('nope', () => {});
+    void wrong;
+  });
+
+  it('guards narrow to the error classes with their context', () => {
+    const error: unknown = null;
+    if (isTimeoutError(error)) expectTypeOf(error.phase).toEqualTypeOf<TimeoutPhase>();
+    if (isCircuitOpenError(error)) expectTypeOf(error.retryAfter).toEqualTypeOf<number>();
+    expectTypeOf<UpstreamStats['pool']>().toHaveProperty('peakSockets').toEqualTypeOf<number>();
+  });
+});
