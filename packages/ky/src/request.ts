@@ -57,7 +57,7 @@ export async function translateRequest(
   const path = pathOf(request.url, origin);
   if (path === undefined) {
     throw new InvalidRequestError(
-      `URL ${redact(request.url)} is not on the upstream's origin ${origin}: set ky's \`prefix\` (or use a path)`,
+      `URL ${redact(request.url)} is not on the upstream's origin ${origin}: use a path, or a URL on that origin`,
       { upstream, method },
     );
   }
