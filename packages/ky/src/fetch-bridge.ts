@@ -37,17 +37,29 @@ const REQUEST_FIELDS = ['method', 'headers', 'body', 'signal', 'redirect', 'cred
  */
 export function steadyFetch(upstream: Upstream): SteadyFetch {
   const origin = upstream.origin;
-  const fetchOnUpstream: SteadyFetch = async (input, init) => {
-    const request = toRequest(input, init, origin);
+  const fetchOnUpstream: SteadyFetch = (input, init) => {
+    let request: Request;
+    try {
+      request = toRequest(input, init, origin);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const signal = request.signal;
-    if (signal.aborted) throw signal.reason;
+    if (signal.aborted) return Promise.reject(signal.reason);
     const call = init?.steady;
+    const fail = (error: unknown): never => {
+      throw surface(error, request);
+    };
     try {
       const streamBody = call?.streamBody === true || isStreamBody(init?.body);
-      const outgoing = await translateRequest(request, origin, upstream.name, streamBody);
-      return await send(upstream, outgoing, request, call);
+      const outgoing = translateRequest(request, origin, upstream.name, streamBody);
+      const sent =
+        outgoing instanceof Promise
+          ? outgoing.then((first) => send(upstream, first, request, call))
+          : send(upstream, outgoing, request, call);
+      return sent.catch(fail);
     } catch (error) {
-      throw surface(error, request);
+      return Promise.reject(surface(error, request));
     }
   };
   registerUpstream(fetchOnUpstream, upstream);

@@ -47,12 +47,12 @@ export function flatHeaders(headers: Headers): string[] {
  * stale-socket replays and 307/308 redirects can resend it) unless `streamBody` is set, in which
  * case the request's `ReadableStream` is handed to undici as is (sent once, never retried).
  */
-export async function translateRequest(
+export function translateRequest(
   request: Request,
   origin: string,
   upstream: string,
   streamBody: boolean,
-): Promise<OutgoingRequest> {
+): OutgoingRequest | Promise<OutgoingRequest> {
   const method = request.method;
   const path = pathOf(request.url, origin);
   if (path === undefined) {
@@ -61,11 +61,11 @@ export async function translateRequest(
       { upstream, method },
     );
   }
-  let body: OutgoingRequest['body'];
-  if (request.body !== null) {
-    body = streamBody ? request.body : new Uint8Array(await request.arrayBuffer());
-  }
-  return { method, path, headers: flatHeaders(request.headers), body };
+  const headers = flatHeaders(request.headers);
+  // No body (most GETs): no await at all.
+  if (request.body === null) return { method, path, headers, body: undefined };
+  if (streamBody) return { method, path, headers, body: request.body };
+  return request.arrayBuffer().then((bytes) => ({ method, path, headers, body: new Uint8Array(bytes) }));
 }
 
 function redact(url: string): string {
