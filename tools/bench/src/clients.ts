@@ -51,6 +51,15 @@ async function status(promise: Promise<{ statusCode: number; body: { json(): Pro
   return response.statusCode;
 }
 
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** Read a fetch-style response's JSON body (as every client does) and return its status. */
+async function fetchStatus(pending: Promise<Response>): Promise<number> {
+  const response = await pending;
+  await response.json().catch(() => undefined);
+  return response.status;
+}
+
 const undiciClient: ClientSpec = {
   id: 'undici',
   label: 'undici.request (Pool)',
@@ -61,8 +70,7 @@ const undiciClient: ClientSpec = {
     pool.on('connect', () => opened++);
     return {
       get: (path, signal) => status(pool.request({ path, method: 'GET', signal })),
-      post: (path, body, signal) =>
-        status(pool.request({ path, method: 'POST', body, signal, headers: { 'content-type': 'application/json' } })),
+      post: (path, body, signal) => status(pool.request({ path, method: 'POST', body, signal, headers: JSON_HEADERS })),
       close: () => pool.destroy(),
       socketsOpened: () => opened,
     };
@@ -80,9 +88,7 @@ const steadyClient: ClientSpec = {
     return {
       get: (path, signal) => status(upstream.request(path, { signal })),
       post: (path, body, signal) =>
-        status(
-          upstream.request(path, { method: 'POST', body, signal, headers: { 'content-type': 'application/json' } }),
-        ),
+        status(upstream.request(path, { method: 'POST', body, signal, headers: JSON_HEADERS })),
       close: () => upstream.destroy(),
       socketsOpened: () => upstream.stats().pool.socketsOpened,
     };
@@ -95,21 +101,9 @@ const fetchClient: ClientSpec = {
   steady: false,
   async create(setup) {
     return {
-      get: async (path, signal) => {
-        const response = await fetch(setup.origin + path, { signal });
-        await response.json().catch(() => undefined);
-        return response.status;
-      },
-      post: async (path, body, signal) => {
-        const response = await fetch(setup.origin + path, {
-          method: 'POST',
-          body,
-          signal,
-          headers: { 'content-type': 'application/json' },
-        });
-        await response.json().catch(() => undefined);
-        return response.status;
-      },
+      get: (path, signal) => fetchStatus(fetch(setup.origin + path, { signal })),
+      post: (path, body, signal) =>
+        fetchStatus(fetch(setup.origin + path, { method: 'POST', body, signal, headers: JSON_HEADERS })),
       close: async () => {},
     };
   },
@@ -124,8 +118,7 @@ const axiosClient: ClientSpec = {
     const api = axios.create({ baseURL: setup.origin });
     return {
       get: async (path, signal) => (await api.get(path, { signal })).status,
-      post: async (path, body, signal) =>
-        (await api.post(path, body, { signal, headers: { 'content-type': 'application/json' } })).status,
+      post: async (path, body, signal) => (await api.post(path, body, { signal, headers: JSON_HEADERS })).status,
       // axios default rides on http.globalAgent (keep-alive since Node 19): drop its sockets between runs.
       close: async () => http.globalAgent.destroy(),
     };
@@ -143,8 +136,7 @@ const steadyAxiosClient: ClientSpec = {
     const upstream = getUpstream(api);
     return {
       get: async (path, signal) => (await api.get(path, { signal })).status,
-      post: async (path, body, signal) =>
-        (await api.post(path, body, { signal, headers: { 'content-type': 'application/json' } })).status,
+      post: async (path, body, signal) => (await api.post(path, body, { signal, headers: JSON_HEADERS })).status,
       close: () => upstream.destroy(),
       socketsOpened: () => upstream.stats().pool.socketsOpened,
     };
@@ -158,20 +150,8 @@ const kyClient: ClientSpec = {
   async create(setup) {
     const { default: ky } = await import('ky');
     return {
-      get: async (path, signal) => {
-        const response = await ky.get(setup.origin + path, { signal });
-        await response.json().catch(() => undefined);
-        return response.status;
-      },
-      post: async (path, body, signal) => {
-        const response = await ky.post(setup.origin + path, {
-          body,
-          signal,
-          headers: { 'content-type': 'application/json' },
-        });
-        await response.json().catch(() => undefined);
-        return response.status;
-      },
+      get: (path, signal) => fetchStatus(ky.get(setup.origin + path, { signal })),
+      post: (path, body, signal) => fetchStatus(ky.post(setup.origin + path, { body, signal, headers: JSON_HEADERS })),
       close: async () => {},
     };
   },
@@ -189,20 +169,8 @@ const steadyKyClient: ClientSpec = {
     // withSteady() sets ky's `baseUrl` to the origin: inputs are relative ('data'), as users write them.
     const relative = (path: string): string => path.replace(/^\//, '');
     return {
-      get: async (path, signal) => {
-        const response = await api.get(relative(path), { signal });
-        await response.json().catch(() => undefined);
-        return response.status;
-      },
-      post: async (path, body, signal) => {
-        const response = await api.post(relative(path), {
-          body,
-          signal,
-          headers: { 'content-type': 'application/json' },
-        });
-        await response.json().catch(() => undefined);
-        return response.status;
-      },
+      get: (path, signal) => fetchStatus(api.get(relative(path), { signal })),
+      post: (path, body, signal) => fetchStatus(api.post(relative(path), { body, signal, headers: JSON_HEADERS })),
       close: async () => upstream?.destroy(),
       socketsOpened: () => upstream?.stats().pool.socketsOpened,
     };
