@@ -1,4 +1,5 @@
-import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import { ByteLimit } from './byte-limit.ts';
 import { AxiosError, type AxiosHeaders, type InternalAxiosRequestConfig } from 'axios';
 
 /** A body the upstream can send: bytes or text are replayable, a stream is sent once. */
@@ -36,7 +37,16 @@ export async function prepareBody(
     body = Buffer.from(await data.arrayBuffer());
   } else if (isStream(data)) {
     const stream = data instanceof Readable ? data : new Readable().wrap(data as NodeJS.ReadableStream);
-    return maxBodyLength > -1 ? pipeline(stream, new BodyLimit(maxBodyLength, config), noop) : stream;
+    return maxBodyLength > -1
+      ? pipeline(
+          stream,
+          new ByteLimit(
+            maxBodyLength,
+            () => new AxiosError('Request body larger than maxBodyLength limit', AxiosError.ERR_BAD_REQUEST, config),
+          ),
+          noop,
+        )
+      : stream;
   } else {
     throw new AxiosError(
       'Data after transformation must be a string, an ArrayBuffer, a Buffer, or a Stream',
@@ -98,30 +108,6 @@ function readFormDataPackage(form: FormDataPackage): Promise<Buffer> {
     form.once('error', reject);
     form.resume();
   });
-}
-
-/** Fails a streamed upload once it passes `maxBodyLength`, as axios' http adapter does. */
-class BodyLimit extends Transform {
-  #sent = 0;
-  readonly #limit: number;
-  readonly #config: InternalAxiosRequestConfig;
-
-  constructor(limit: number, config: InternalAxiosRequestConfig) {
-    super();
-    this.#limit = limit;
-    this.#config = config;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#sent += chunk.length;
-    if (this.#sent > this.#limit) {
-      callback(
-        new AxiosError('Request body larger than maxBodyLength limit', AxiosError.ERR_BAD_REQUEST, this.#config),
-      );
-      return;
-    }
-    callback(null, chunk);
-  }
 }
 
 function noop(): void {}

@@ -1,4 +1,5 @@
-import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { ByteLimit } from './byte-limit.ts';
 import {
   AxiosError,
   AxiosHeaders,
@@ -55,7 +56,9 @@ export async function toAxiosResponse(
 
   if (responseType === 'stream') {
     response.data =
-      maxContentLength > -1 ? pipeline(source, new ContentLimit(maxContentLength, response), noop) : source;
+      maxContentLength > -1
+        ? pipeline(source, new ByteLimit(maxContentLength, () => contentLimitError(maxContentLength, response)), noop)
+        : source;
     return response;
   }
   const encodingName = config.responseEncoding;
@@ -128,28 +131,6 @@ function trackProgress(body: Readable, total: number, listener: (event: AxiosPro
   body.once('end', () => {
     if (loaded !== reported || loaded === 0) report();
   });
-}
-
-/** Fails a streamed download once it passes `maxContentLength`. */
-class ContentLimit extends Transform {
-  #received = 0;
-  readonly #limit: number;
-  readonly #response: AxiosResponse;
-
-  constructor(limit: number, response: AxiosResponse) {
-    super();
-    this.#limit = limit;
-    this.#response = response;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#received += chunk.length;
-    if (this.#received > this.#limit) {
-      callback(contentLimitError(this.#limit, this.#response));
-      return;
-    }
-    callback(null, chunk);
-  }
 }
 
 function noop(): void {}

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
+import axios, { type AxiosError, type AxiosInstance, type CreateAxiosDefaults } from 'axios';
 import type { FaultServer } from '@steady/fault-server';
 import { createAxios, getUpstream } from '../src/index.ts';
 
@@ -56,4 +56,14 @@ export function multipartParts(body: string, contentType: string): Record<string
     parts[name] = filename === undefined ? value : `${filename}:${value}`;
   }
   return parts;
+}
+
+/** The AxiosError a promise rejects with (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<AxiosError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as AxiosError;
+  }
+  throw new Error('expected a rejection');
 }

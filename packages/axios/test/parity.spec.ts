@@ -4,21 +4,12 @@ import axios, { AxiosError, isCancel, type AxiosProgressEvent } from 'axios';
 import NodeFormData from 'form-data';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BODY, startFaultServer, type FaultServer } from '@steady/fault-server';
-import { CLIENTS, fault, multipartParts, type Client } from './helpers.ts';
+import { CLIENTS, fault, multipartParts, type Client, rejection } from './helpers.ts';
 
 async function readStream(stream: Readable): Promise<string> {
   let text = '';
   for await (const chunk of stream) text += String(chunk);
   return text;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AxiosError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AxiosError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe.each(CLIENTS)('parity: $name', ({ make }) => {

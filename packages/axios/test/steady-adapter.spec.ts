@@ -3,15 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUpstream, isTimeoutError, type Upstream } from '@steady/core';
 import { startFaultServer, type FaultServer } from '@steady/fault-server';
 import { createAxios, getUpstream, steadyAdapter } from '../src/index.ts';
-
-async function rejection(promise: Promise<unknown>): Promise<AxiosError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AxiosError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from './helpers.ts';
 
 describe('createAxios() and the Steady adapter', () => {
   let server: FaultServer;
