@@ -40,3 +40,34 @@ describe('SlidingWindow', () => {
     expect(w.totals()).toEqual({ n: 0 });
   });
 });
+
+describe('running totals', () => {
+  it('always equal a fresh count of the buckets still in the window (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ gap: fc.nat(400), key: fc.constantFrom('calls', 'failures'), n: fc.integer({ min: 1, max: 3 }) }),
+          {
+            maxLength: 200,
+          },
+        ),
+        (ops) => {
+          const window = new SlidingWindow(1_000, ['calls', 'failures'] as const, 10);
+          const log: Array<{ at: number; key: 'calls' | 'failures'; n: number }> = [];
+          let now = 0;
+          for (const op of ops) {
+            now += op.gap;
+            window.add(op.key, op.n, now);
+            log.push({ at: now, key: op.key, n: op.n });
+            const epoch = Math.floor(now / 100);
+            const expected = { calls: 0, failures: 0 };
+            for (const entry of log) if (Math.floor(entry.at / 100) > epoch - 10) expected[entry.key] += entry.n;
+            expect({ ...window.totals(now) }).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -8,6 +8,7 @@ export class SlidingWindow<K extends string> {
   readonly #keys: readonly K[];
   readonly #epochs: number[];
   readonly #counts: Array<Record<K, number>>;
+  readonly #sum: Record<K, number>;
 
   /**
    * @param window length of the window in ms.
@@ -19,37 +20,50 @@ export class SlidingWindow<K extends string> {
     this.#keys = keys;
     this.#epochs = Array.from({ length: buckets }, () => -Infinity);
     this.#counts = Array.from({ length: buckets }, () => this.#zero());
+    this.#sum = this.#zero();
   }
 
   /** Add `n` to counter `key` in the current bucket. */
   add(key: K, n = 1, now: number = Date.now()): void {
     const epoch = Math.floor(now / this.#width);
     const index = epoch % this.#epochs.length;
-    const counts = this.#counts[index]!;
     if (this.#epochs[index] !== epoch) {
+      this.#drop(index);
       this.#epochs[index] = epoch;
-      for (const k of this.#keys) counts[k] = 0;
     }
-    counts[key] += n;
+    this.#counts[index]![key] += n;
+    this.#sum[key] += n;
   }
 
-  /** Sum of every counter over the window ending `now`. */
-  totals(now: number = Date.now()): Record<K, number> {
+  /**
+   * Sum of every counter over the window ending `now`. Kept up to date as counts are added,
+   * so reading it allocates nothing: the returned object is a live, read-only view.
+   */
+  totals(now: number = Date.now()): Readonly<Record<K, number>> {
     const epoch = Math.floor(now / this.#width);
     const oldest = epoch - this.#epochs.length;
-    const sum = this.#zero();
     for (let i = 0; i < this.#epochs.length; i++) {
       const e = this.#epochs[i]!;
-      if (e <= oldest || e > epoch) continue;
-      const counts = this.#counts[i]!;
-      for (const k of this.#keys) sum[k] += counts[k];
+      if (e !== -Infinity && (e <= oldest || e > epoch)) this.#drop(i);
     }
-    return sum;
+    return this.#sum;
   }
 
   /** Forget everything. */
   clear(): void {
     this.#epochs.fill(-Infinity);
+    for (const counts of this.#counts) for (const k of this.#keys) counts[k] = 0;
+    for (const k of this.#keys) this.#sum[k] = 0;
+  }
+
+  /** Take bucket `index` out of the sums and empty it. */
+  #drop(index: number): void {
+    const counts = this.#counts[index]!;
+    for (const k of this.#keys) {
+      this.#sum[k] -= counts[k];
+      counts[k] = 0;
+    }
+    this.#epochs[index] = -Infinity;
   }
 
   #zero(): Record<K, number> {
