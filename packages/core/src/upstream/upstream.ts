@@ -1,16 +1,16 @@
-import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { ClosedError, InvalidRequestError, isTimeoutError } from '../errors/errors.ts';
+import { ClosedError, isTimeoutError } from '../errors/errors.ts';
 import { redactUrl } from '../errors/steady-error.ts';
 import { EventHub, type Disposer, type UpstreamEventName, type UpstreamEvents } from '../events/events.ts';
-import { headerValue, isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
+import { isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamOptions } from '../options/resolve.ts';
-import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
 import { NEVER_SIGNAL, type FallbackHandler } from '../policies/index.ts';
-import type { CallContext, ResultInfo } from '../policies/policy.ts';
+import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
 import { CallState, type CallShape } from './call-state.ts';
 import { CallTracker } from './call-tracker.ts';
+import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
+import { buildPath, classifyResponse, discardResponse, holdUntilClosed } from './request-parts.ts';
 import { toSteadyError } from './errors-from-undici.ts';
 import { buildStats, type UpstreamStats } from './stats.ts';
 import type { AttemptContext, CallOptions, ExecuteOptions, UpstreamRequestOptions, UpstreamResponse } from './types.ts';
@@ -86,7 +86,7 @@ export class Upstream {
     const method = (options.method ?? 'GET').toUpperCase();
     let fullPath: string;
     try {
-      fullPath = buildPath(path, options.query, this, method);
+      fullPath = buildPath(path, options.query, this.name, method);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -261,27 +261,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   return new Upstream(options);
 }
 
-function buildPath(path: string, query: UpstreamRequestOptions['query'], upstream: Upstream, method: string): string {
-  if (typeof path !== 'string' || !path.startsWith('/') || /[\r\n\s]/.test(path)) {
-    throw new InvalidRequestError(
-      `path must be a string starting with "/" without spaces or CR/LF (received ${JSON.stringify(String(path)).slice(0, 80)})`,
-      {
-        upstream: upstream.name,
-        method,
-      },
-    );
-  }
-  if (query === undefined) return path;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
-  }
-  const text = params.toString();
-  if (text === '') return path;
-  return path + (path.includes('?') ? '&' : '?') + text;
-}
-
 function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
@@ -296,20 +275,4 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
       },
     );
   });
-}
-
-function classifyResponse(res: UpstreamResponse): ResultInfo {
-  return { status: res.statusCode, header: (name) => headerValue(res.headers, name) };
-}
-
-function discardResponse(res: UpstreamResponse): void {
-  res.body.dump().catch(() => {});
-}
-
-function holdUntilClosed(response: unknown, retain: { release: (() => void) | undefined }): void {
-  const release = retain.release;
-  if (release === undefined) return;
-  const body = (response as { body?: Readable } | null)?.body;
-  if (body === undefined || typeof body.once !== 'function' || body.destroyed) release();
-  else body.once('close', release);
 }

@@ -1,0 +1,137 @@
+import { InvalidOptionError } from '../errors/errors.ts';
+import { durationIn, integerIn, knownKeys, policyOptions } from '../options/validate.ts';
+import { resolveExponentialBackoffOptions } from './backoff/exponential-backoff.ts';
+import {
+  DEFAULT_RETRY_BUDGET_OPTIONS,
+  resolveRetryBudgetOptions,
+  type ResolvedRetryBudgetOptions,
+  type RetryBudgetOptions,
+} from './retry-budget.ts';
+
+/** Methods whose requests may be replayed: RFC 9110 §9.2.2 idempotent methods, minus TRACE. */
+export const DEFAULT_IDEMPOTENT_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/** Options of the retry policy. */
+export interface RetryOptions {
+  /**
+   * Retries after the first attempt, 0…10.
+   * @default 2
+   */
+  retries?: number;
+  /**
+   * Backoff delay cap of the first retry in ms; doubled per retry, full jitter.
+   * @default 100
+   */
+  baseDelay?: number;
+  /**
+   * Longest backoff delay in ms.
+   * @default 2000
+   */
+  maxDelay?: number;
+  /**
+   * A `Retry-After` (on 429/503) longer than this many ms is not waited for: the call ends with that response.
+   * @default 30000
+   */
+  maxRetryAfter?: number;
+  /**
+   * Response statuses retried (idempotent, replayable requests only).
+   * @default [408, 429, 500, 502, 503, 504]
+   */
+  statuses?: readonly number[];
+  /**
+   * Methods treated as idempotent; the upstream uses them to compute `ctx.idempotent`.
+   * @default ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']
+   */
+  methods?: readonly string[];
+  /**
+   * The per-upstream retry budget, or `false` for none.
+   * @default { ratio: 0.2, window: 10000, minPerSecond: 5 }
+   */
+  budget?: false | RetryBudgetOptions;
+}
+
+/** {@link RetryOptions} after defaults. */
+export interface ResolvedRetryOptions {
+  readonly retries: number;
+  readonly baseDelay: number;
+  readonly maxDelay: number;
+  readonly maxRetryAfter: number;
+  readonly statuses: readonly number[];
+  readonly methods: readonly string[];
+  readonly budget: ResolvedRetryBudgetOptions | false;
+}
+
+/** Defaults of the retry policy. */
+export const DEFAULT_RETRY_OPTIONS: ResolvedRetryOptions = Object.freeze({
+  /** 2: three attempts ride out a blip; more multiplies load during an outage. */
+  retries: 2,
+  /** 100 ms: see the exponential backoff's defaults. */
+  baseDelay: 100,
+  /** 2 s: see the exponential backoff's defaults. */
+  maxDelay: 2000,
+  /** 30 s: a server asking for longer is not coming back within any sane deadline. */
+  maxRetryAfter: 30_000,
+  /** 408/429 and the transient 5xx; 501/505 and the like will not change on retry. */
+  statuses: Object.freeze([408, 429, 500, 502, 503, 504]),
+  /** The idempotent methods: replaying them cannot apply an effect twice. */
+  methods: DEFAULT_IDEMPOTENT_METHODS,
+  /** On: a retry storm must never multiply the load of a struggling upstream. */
+  budget: DEFAULT_RETRY_BUDGET_OPTIONS,
+});
+
+const KEYS = ['retries', 'baseDelay', 'maxDelay', 'maxRetryAfter', 'statuses', 'methods', 'budget'] as const;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Validate retry options found at `path` (e.g. `retry`). `false` turns retries off. Values
+ * missing from `input` come from `base` (the defaults, or the upstream's options when
+ * resolving a per-call override).
+ */
+export function resolveRetryOptions(
+  input: unknown,
+  path: string,
+  base: ResolvedRetryOptions = DEFAULT_RETRY_OPTIONS,
+): ResolvedRetryOptions | false {
+  const options = policyOptions<RetryOptions>(path, input);
+  if (options === false) return false;
+  knownKeys(path, options, KEYS);
+  const backoff = resolveExponentialBackoffOptions(options, path, base);
+  const baseBudget = base.budget === false ? undefined : base.budget;
+  return Object.freeze({
+    retries: integerIn(`${path}.retries`, options.retries, 0, 10, base.retries),
+    ...backoff,
+    maxRetryAfter: durationIn(`${path}.maxRetryAfter`, options.maxRetryAfter, 0, 3_600_000, base.maxRetryAfter),
+    statuses: listOf(
+      `${path}.statuses`,
+      options.statuses,
+      'an array of integer statuses in 100…599',
+      base.statuses,
+      (s) => (typeof s === 'number' && Number.isInteger(s) && s >= 100 && s <= 599 ? s : undefined),
+    ),
+    methods: listOf(`${path}.methods`, options.methods, 'an array of HTTP method names', base.methods, (m) =>
+      typeof m === 'string' && TOKEN.test(m) ? m.toUpperCase() : undefined,
+    ),
+    budget:
+      options.budget === undefined
+        ? base.budget
+        : resolveRetryBudgetOptions(options.budget, `${path}.budget`, baseBudget),
+  });
+}
+
+function listOf<T>(
+  path: string,
+  value: unknown,
+  expected: string,
+  fallback: readonly T[],
+  item: (v: unknown) => T | undefined,
+): readonly T[] {
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value)) throw new InvalidOptionError(path, expected, value);
+  const out: T[] = [];
+  for (const v of value as unknown[]) {
+    const ok = item(v);
+    if (ok === undefined) throw new InvalidOptionError(path, expected, value);
+    out.push(ok);
+  }
+  return Object.freeze(out);
+}
