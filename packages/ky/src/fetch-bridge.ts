@@ -66,28 +66,29 @@ export function steadyFetch(upstream: Upstream): SteadyFetch {
   return fetchOnUpstream;
 }
 
-async function send(
+/** One hop: the request, then either the final `Response` or the next hop of a redirect. */
+function send(
   upstream: Upstream,
-  first: OutgoingRequest,
+  outgoing: OutgoingRequest,
   request: Request,
   call: SteadyCallOptions | undefined,
+  deadline = call?.timeout === undefined ? undefined : Date.now() + call.timeout,
+  url = request.url,
+  redirects = 0,
 ): Promise<Response> {
-  const mode = request.redirect;
-  const deadline = call?.timeout === undefined ? undefined : Date.now() + call.timeout;
-  let outgoing = first;
-  let url = request.url;
-  for (let redirects = 0; ; redirects++) {
-    const options: UpstreamRequestOptions = {
-      method: outgoing.method,
-      headers: outgoing.headers,
-      body: outgoing.body as UpstreamRequestOptions['body'],
-      signal: request.signal,
-    };
-    if (call !== undefined) applyCallOptions(options, call, deadline);
-    const raw = await upstream.request(outgoing.path, options);
+  const options: UpstreamRequestOptions = {
+    method: outgoing.method,
+    headers: outgoing.headers,
+    body: outgoing.body as UpstreamRequestOptions['body'],
+    signal: request.signal,
+  };
+  if (call !== undefined) applyCallOptions(options, call, deadline);
+  return upstream.request(outgoing.path, options).then((raw) => {
+    const mode = request.redirect;
     const location = redirectLocation(raw.statusCode, raw.headers);
-    if (location === undefined || mode === 'manual')
+    if (location === undefined || mode === 'manual') {
       return toResponse(raw, outgoing.method, url, redirects > 0, request.signal);
+    }
     discardBody(raw.body);
     if (mode === 'error') throw fetchFailed('unexpected redirect');
     const hop = nextRedirect({
@@ -101,9 +102,9 @@ async function send(
       redirects,
     });
     if (hop.kind !== 'follow') throw redirectError(hop, outgoing, upstream.origin, upstream.name);
-    outgoing = { method: hop.method, path: hop.path, headers: hop.headers, body: hop.body };
-    url = hop.url.href;
-  }
+    const next: OutgoingRequest = { method: hop.method, path: hop.path, headers: hop.headers, body: hop.body };
+    return send(upstream, next, request, call, deadline, hop.url.href, redirects + 1);
+  });
 }
 
 function applyCallOptions(

@@ -8,7 +8,10 @@
  */
 
 interface Hub {
-  readonly callbacks: Set<() => void>;
+  /** The only subscriber, while there is one (no Set for a signal that serves one call). */
+  single: (() => void) | undefined;
+  /** Every subscriber, once a second one joined. */
+  many: Set<() => void> | undefined;
   readonly listener: () => void;
 }
 
@@ -18,21 +21,34 @@ const hubs = new WeakMap<AbortSignal, Hub>();
 export function onAbort(signal: AbortSignal, callback: () => void): () => void {
   let hub = hubs.get(signal);
   if (hub === undefined) {
-    const callbacks = new Set<() => void>();
-    const listener = (): void => {
-      hubs.delete(signal);
-      for (const fn of callbacks) fn();
-      callbacks.clear();
+    const created: Hub = {
+      single: callback,
+      many: undefined,
+      listener: () => {
+        hubs.delete(signal);
+        // Each callback unsubscribes itself as it settles its call.
+        created.single?.();
+        if (created.many !== undefined) for (const fn of [...created.many]) fn();
+      },
     };
-    hub = { callbacks, listener };
-    hubs.set(signal, hub);
-    signal.addEventListener('abort', listener, { once: true });
+    hubs.set(signal, created);
+    signal.addEventListener('abort', created.listener, { once: true });
+    return () => leave(signal, created, callback);
   }
-  const { callbacks, listener } = hub;
-  callbacks.add(callback);
-  return () => {
-    if (!callbacks.delete(callback) || callbacks.size > 0) return;
-    if (hubs.get(signal)?.callbacks === callbacks) hubs.delete(signal);
-    signal.removeEventListener('abort', listener);
-  };
+  if (hub.many === undefined) {
+    hub.many = new Set();
+    if (hub.single !== undefined) hub.many.add(hub.single);
+    hub.single = undefined;
+  }
+  hub.many.add(callback);
+  const joined = hub;
+  return () => leave(signal, joined, callback);
+}
+
+function leave(signal: AbortSignal, hub: Hub, callback: () => void): void {
+  if (hub.single === callback) hub.single = undefined;
+  else if (hub.many === undefined || !hub.many.delete(callback)) return;
+  if (hub.single !== undefined || (hub.many !== undefined && hub.many.size > 0)) return;
+  if (hubs.get(signal) === hub) hubs.delete(signal);
+  signal.removeEventListener('abort', hub.listener);
 }
