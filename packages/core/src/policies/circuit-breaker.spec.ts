@@ -65,7 +65,7 @@ describe('circuit breaker options', () => {
       window: 10_000,
       minimumCalls: 10,
       consecutiveFailures: 10,
-      openFor: 1000,
+      openFor: 500,
       maxOpenFor: 60_000,
       halfOpenProbes: 1,
       slowCall: false,

@@ -38,13 +38,14 @@ export interface CircuitBreakerOptions {
    */
   minimumCalls?: number;
   /**
-   * This many failures in a row open the breaker whatever the rate; 0 turns it off.
-   * @default 5
+   * This many failed attempts in a row open the breaker whatever the rate; 0 turns it off.
+   * @default 10
    */
   consecutiveFailures?: number;
   /**
-   * How long the breaker stays open before it admits probes, in ms.
-   * @default 5000
+   * How long the breaker stays open before it admits probes, in ms; doubled by every failed
+   * probe up to `maxOpenFor`.
+   * @default 500
    */
   openFor?: number;
   /**
@@ -111,10 +112,11 @@ export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: ResolvedCircuitBreakerOptions = Ob
   /** 10: catches a dead upstream on a quiet service; each retry attempt counts, so 10 ≈ 4 calls of 3 attempts. */
   consecutiveFailures: 10,
   /**
-   * 1 s, doubled by every failed half-open probe up to `maxOpenFor`: a restart of a few
-   * hundred ms costs about a second of fast failures, a long outage is probed less and less.
+   * 500 ms, doubled by every failed half-open probe up to `maxOpenFor`: an upstream restart
+   * costs about half a second of fast failures (measured: with 1 s, a 0.4 s restart turned into
+   * ~1 s of rejections, more than plain clients lost), while a long outage is probed less and less.
    */
-  openFor: 1000,
+  openFor: 500,
   /** 60 s: a long outage is probed at least once a minute. */
   maxOpenFor: 60_000,
   /** 1: a single probe risks the least load on an upstream that may still be down. */
