@@ -19,7 +19,7 @@ const hubs = new WeakMap<AbortSignal, Hub>();
 
 /** Call `callback` once when `signal` aborts; the returned function unsubscribes. */
 export function onAbort(signal: AbortSignal, callback: () => void): () => void {
-  let hub = hubs.get(signal);
+  const hub = hubs.get(signal);
   if (hub === undefined) {
     const created: Hub = {
       single: callback,
