@@ -60,11 +60,6 @@ export class EventHub {
     return dispose;
   }
 
-  /** True when an `emit(name, …)` would reach anyone; check it before building a payload. */
-  wants(name: UpstreamEventName): boolean {
-    return (this.#listeners.get(name)?.size ?? 0) > 0 || channel(name).hasSubscribers;
-  }
-
   emit<K extends UpstreamEventName>(name: K, build: () => UpstreamEvents[K]): void {
     const set = this.#listeners.get(name);
     const ch = channel(name);

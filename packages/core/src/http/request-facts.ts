@@ -13,14 +13,6 @@ export const IDEMPOTENT_METHODS: readonly string[] = Object.freeze([
   'TRACE',
 ]);
 
-/** Header shapes undici accepts. */
-export type HeadersInit =
-  | Record<string, string | string[] | number | undefined | null>
-  | Iterable<[string, string | string[] | undefined]>
-  | string[]
-  | null
-  | undefined;
-
 /** The value of a header, case-insensitively, from any header shape undici accepts. */
 export function headerValue(headers: unknown, name: string): string | undefined {
   if (headers == null) return undefined;

@@ -19,7 +19,8 @@ import type { PolicyDeps } from './call-context.ts';
 import { CircuitBreakerPolicy, type ResolvedCircuitBreakerOptions } from './circuit-breaker.ts';
 import { FallbackPolicy, type ResolvedFallbackOptions } from './fallback.ts';
 import { compose, type Policy } from './policy.ts';
-import { RetryPolicy, type ResolvedRetryOptions } from './retry.ts';
+import type { ResolvedRetryOptions } from './retry-options.ts';
+import { RetryPolicy } from './retry.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import { TimeoutPolicy } from './timeout.ts';
 
@@ -75,18 +76,14 @@ export {
   type RetryBudgetOptions,
   type RetryBudgetStats,
 } from './retry-budget.ts';
+export { createRetryPolicy, isRetryableError, RetryPolicy, type RetryDeps, type RetryStats } from './retry.ts';
 export {
-  createRetryPolicy,
   DEFAULT_IDEMPOTENT_METHODS,
   DEFAULT_RETRY_OPTIONS,
-  isRetryableError,
   resolveRetryOptions,
-  RetryPolicy,
   type ResolvedRetryOptions,
-  type RetryDeps,
   type RetryOptions,
-  type RetryStats,
-} from './retry.ts';
+} from './retry-options.ts';
 export { SlidingWindow } from './breaker/sliding-window.ts';
 export {
   CircuitBreakerPolicy,

@@ -11,7 +11,8 @@ import {
 } from '../errors/errors.ts';
 import { EventHub, type UpstreamEvents } from '../events/events.ts';
 import type { CallContext } from './policy.ts';
-import { DEFAULT_RETRY_OPTIONS, RetryPolicy, resolveRetryOptions, type ResolvedRetryOptions } from './retry.ts';
+import { DEFAULT_RETRY_OPTIONS, resolveRetryOptions, type ResolvedRetryOptions } from './retry-options.ts';
+import { RetryPolicy } from './retry.ts';
 import { createTestContext, fakeResponse, type TestContextOptions } from './test-context.ts';
 
 const TOP = (): number => 0.999999; // backoff delay = its cap: 100, 200, 400…

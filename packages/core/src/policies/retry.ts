@@ -8,14 +8,6 @@ import { RetryBudget, type RetryBudgetStats } from './retry-budget.ts';
 import { DEFAULT_RETRY_OPTIONS, resolveRetryOptions, type ResolvedRetryOptions } from './retry-options.ts';
 import { sleep } from './signals.ts';
 
-export {
-  DEFAULT_IDEMPOTENT_METHODS,
-  DEFAULT_RETRY_OPTIONS,
-  resolveRetryOptions,
-  type ResolvedRetryOptions,
-  type RetryOptions,
-} from './retry-options.ts';
-
 /** Figures of a {@link RetryPolicy}, plain JSON. */
 export interface RetryStats {
   /** Retries made (attempts after the first). */

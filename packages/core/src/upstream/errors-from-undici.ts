@@ -1,5 +1,5 @@
 import { AbortedError, ClosedError, InvalidRequestError, NetworkError, TimeoutError } from '../errors/errors.ts';
-import { isSteadyError, type ErrorContext, type SteadyError } from '../errors/steady-error.ts';
+import { isSteadyError, type ErrorContext } from '../errors/steady-error.ts';
 import { errorCode, NETWORK_CODES, NOT_SENT_CODES } from '../http/request-facts.ts';
 import { deliveryOf } from '../pool/stale-replay.ts';
 
@@ -52,9 +52,4 @@ export function toSteadyError(error: unknown, context: MappingContext): unknown 
     return new NetworkError(delivery ?? 'unknown', context, error);
   }
   return error;
-}
-
-/** Narrowing helper for code paths that need a Steady error. */
-export function asSteadyError(error: unknown): SteadyError | undefined {
-  return isSteadyError(error) ? error : undefined;
 }

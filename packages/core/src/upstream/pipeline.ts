@@ -19,9 +19,6 @@ export interface Pipeline {
   readonly breaker: CircuitBreakerPolicy | null;
   readonly idempotentMethods: readonly string[];
   stats(): { retry: RetryStats | null; breaker: CircuitBreakerStats | null; bulkhead: BulkheadStats | null };
-  /** Resolves when no call is running or queued in the bulkhead. */
-  drain(): Promise<void>;
-  dispose(): void;
 }
 
 /**
@@ -47,7 +44,5 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
       breaker: pipeline.breaker?.stats() ?? null,
       bulkhead: pipeline.bulkhead?.stats() ?? null,
     }),
-    drain: () => pipeline.bulkhead?.drain() ?? Promise.resolve(),
-    dispose() {},
   };
 }

@@ -250,7 +250,6 @@ export class Upstream {
   #finish(graceful: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#pipeline.dispose();
     this.#events.emit('closed', () => ({ upstream: this.name, drained: graceful }));
     this.#events.clear();
   }
