@@ -35,7 +35,7 @@ describe('load balancer emulation', () => {
       expect(res.status).toBe(200);
       expect(res.body.length).toBe(1024);
     }
-    expect(lb.counters()).toEqual({ connections: 1, forgotten: 0, resets: 0 });
+    expect(lb.counters()).toEqual({ connections: 1, forgotten: 0, resets: 0, ignored: 0, closed: 0 });
     expect(server.counters().byPath).toEqual({ '/via-lb': 3 });
   });
 
@@ -52,7 +52,7 @@ describe('load balancer emulation', () => {
     expect(socket.destroyed).toBe(false);
     const error = await rawGet(socket, '/second').catch((e: unknown) => e);
     expect(errorCode(error)).toBe('ECONNRESET');
-    expect(lb.counters()).toEqual({ connections: 1, forgotten: 1, resets: 1 });
+    expect(lb.counters()).toEqual({ connections: 1, forgotten: 1, resets: 1, ignored: 0, closed: 0 });
     expect(server.counters().requests).toBe(1);
   });
 
@@ -83,5 +83,34 @@ describe('load balancer emulation', () => {
     const failures = outcomes.filter((o) => o !== 'ok');
     expect(failures.length, outcomes.join(',')).toBeGreaterThanOrEqual(2);
     expect(lb.counters().resets).toBeGreaterThanOrEqual(2);
+  });
+
+  it("onIdle 'blackhole' forgets silently and ignores the next bytes, so a request hangs", async () => {
+    const server = await startFaultServer();
+    closers.push(server);
+    const lb = await startLoadBalancer({ target: server.url, idleTimeout: IDLE, onIdle: 'blackhole' });
+    closers.push(lb);
+    const socket = connect({ port: lb.port, host: '127.0.0.1' });
+    sockets.push(socket);
+    expect(await rawGet(socket, '/first')).toMatch(/^HTTP\/1\.1 200/);
+    await expect.poll(() => lb.counters().forgotten, { timeout: 1000, interval: 20 }).toBe(1);
+    const outcome = await Promise.race([rawGet(socket, '/second').catch(() => 'error'), sleep(300).then(() => 'hang')]);
+    expect(outcome).toBe('hang');
+    expect(lb.counters()).toMatchObject({ forgotten: 1, resets: 0, ignored: 1 });
+    expect(server.counters().requests).toBe(1);
+  });
+
+  it("onIdle 'close' ends an idle connection with a FIN", async () => {
+    const server = await startFaultServer();
+    closers.push(server);
+    const lb = await startLoadBalancer({ target: server.url, idleTimeout: IDLE, onIdle: 'close' });
+    closers.push(lb);
+    const socket = connect({ port: lb.port, host: '127.0.0.1' });
+    sockets.push(socket);
+    let endedByPeer = false;
+    socket.on('end', () => (endedByPeer = true));
+    expect(await rawGet(socket, '/first')).toMatch(/^HTTP\/1\.1 200/);
+    await expect.poll(() => endedByPeer, { timeout: 1000, interval: 20 }).toBe(true);
+    expect(lb.counters()).toMatchObject({ forgotten: 0, resets: 0, closed: 1 });
   });
 });
