@@ -40,6 +40,8 @@ export default tseslint.config(
             },
             // adapters import core (nest may import the other adapters for optional providers)
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:core', 'type:adapter'] },
+            // the CLI imports core only
+            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:core'] },
             // nothing published imports tools/
             { sourceTag: 'scope:published', onlyDependOnLibsWithTags: ['scope:published'] },
           ],
