@@ -4,12 +4,12 @@ import { probe } from '../src/index.ts';
 import { CERT, LADDER, callWithGaps, useServers } from './helpers.ts';
 
 const servers = useServers();
-const FAST = { ladder: LADDER, responseTimeout: 400, samples: 2 };
+const FAST = { ladder: LADDER, responseTimeout: 1_000, samples: 2 };
 
 describe('probe: the idle timeout of the path, within one rung', () => {
-  it('a load balancer that silently forgets idle sockets (RST on the next request) at 700 ms', async () => {
+  it('a load balancer that silently forgets idle sockets (RST on the next request) at 800 ms', async () => {
     const s = await servers.server();
-    const lb = await servers.lb(s.url, 700);
+    const lb = await servers.lb(s.url, 800);
     const report = await probe({ origin: lb.url, ...FAST });
 
     expect(report.idle).toMatchObject({ aliveUpToMs: 500, closedByMs: 1_000, mode: 'silent', silentHow: 'rst' });
@@ -30,14 +30,14 @@ describe('probe: the idle timeout of the path, within one rung', () => {
     const tuned = servers.upstream({ ...report.recommended, retry: false });
     expect(await callWithGaps(tuned, 3, 1_000)).toEqual({ failed: 0, replays: 0 });
     expect(lb.counters().resets).toBe(resetsBefore);
-    // The control: core's defaults (30 s idle) keep the socket past the LB's 700 ms and meet the RST.
+    // The control: core's defaults (30 s idle) keep the socket past the LB's 800 ms and meet the RST.
     const untuned = servers.upstream({ origin: lb.url, retry: false });
     expect((await callWithGaps(untuned, 3, 1_000)).replays).toBeGreaterThanOrEqual(1);
   });
 
-  it('a path that drops idle sockets into a black hole (the next request hangs) at 700 ms', async () => {
+  it('a path that drops idle sockets into a black hole (the next request hangs) at 800 ms', async () => {
     const s = await servers.server();
-    const lb = await servers.lb(s.url, 700, 'blackhole');
+    const lb = await servers.lb(s.url, 800, 'blackhole');
     const report = await probe({ origin: lb.url, ...FAST });
 
     expect(report.idle).toMatchObject({ aliveUpToMs: 500, closedByMs: 1_000, mode: 'silent', silentHow: 'hang' });
@@ -49,8 +49,8 @@ describe('probe: the idle timeout of the path, within one rung', () => {
     expect(lb.counters().ignored).toBeGreaterThanOrEqual(2); // only the probe's own hung requests
   });
 
-  it('a server that closes idle sockets with a FIN at 700 ms and advertises nothing', async () => {
-    const s = await servers.server({ idleCloseAfter: 700 });
+  it('a server that closes idle sockets with a FIN at 800 ms and advertises nothing', async () => {
+    const s = await servers.server({ idleCloseAfter: 800 });
     const report = await probe({ origin: s.url, ...FAST });
 
     expect(report.keepAliveHint).toBeNull();
@@ -191,7 +191,7 @@ describe('probe: failures', () => {
     const started = Date.now();
     const error = await probe({ origin, ...FAST, ladder: [100] }).catch((e: unknown) => e);
     expect(isNetworkError(error) && error.code).toBe('STEADY_NETWORK');
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('a hostile server streaming endless headers is cut off at the head bound', async () => {

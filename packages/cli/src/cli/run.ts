@@ -4,6 +4,8 @@
  */
 import { isInvalidOptionError, isSteadyError } from '@steady/core';
 import { readFileSync } from 'node:fs';
+import { formatDuration } from '../probe/finding.ts';
+import { resolveProbeOptions } from '../probe/probe-options.ts';
 import { probe } from '../probe/probe.ts';
 import { flagOf, parseCommand, USAGE, UsageError } from './args.ts';
 import { formatReport } from './report.ts';
@@ -35,9 +37,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${version()}\n`);
     return EXIT.OK;
   }
-  if (!command.json)
-    io.stderr.write(`probing ${String(command.options.origin)}: this takes about the longest idle rung…\n`);
   try {
+    const { origin, ladder } = resolveProbeOptions(command.options);
+    if (!command.json)
+      io.stderr.write(
+        `probing ${origin.origin}: this takes about ${formatDuration(ladder.at(-1) ?? 0)}, the longest idle rung…\n`,
+      );
     const report = await probe(command.options);
     if (command.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
