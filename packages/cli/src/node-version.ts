@@ -12,6 +12,6 @@ export function nodeTooOld(version: string): string | undefined {
   const [fMajor = 0, fMinor = 0, fPatch = 0] = NODE_FLOOR.split('.').map(Number);
   const below = major !== fMajor ? major < fMajor : minor !== fMinor ? minor < fMinor : patch < fPatch;
   return below
-    ? `steady needs Node.js ${NODE_FLOOR} or newer; this is Node.js ${version.replace(/^v/, '')}. Install a newer Node (e.g. npx -p node@22 steady …) and run it again.`
+    ? `steady needs Node.js ${NODE_FLOOR} or newer; this is Node.js ${version.replace(/^v/, '')}. Run it on a newer Node, e.g. "npx -p node@22 -- steady probe …".`
     : undefined;
 }

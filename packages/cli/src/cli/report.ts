@@ -36,7 +36,7 @@ export function formatReport(report: ProbeReport, color: boolean): string {
       ` (${report.method} ${report.path}${report.proxy ? ` via ${report.proxy}` : ''}; ${report.sockets} sockets, ${report.requests} requests, ${formatDuration(report.elapsedMs)})`,
     '',
     row('status', `${report.status} (HTTP/${report.httpVersion})`),
-    row('DNS', `${ms(report.dnsMs)} (median of samples)`),
+    row('DNS', `${ms(report.dnsMs)} (medians of ${report.samples} handshakes)`),
     row('TCP connect', ms(report.connectMs)),
     row('TLS handshake', report.tlsMs === null ? '- (http:)' : `${ms(report.tlsMs)} (${report.tlsVersion ?? '?'})`),
     row('ALPN', report.alpn === null ? '-' : `${report.alpn}${report.h2 ? ' (HTTP/2 offered)' : ' (no HTTP/2)'}`),

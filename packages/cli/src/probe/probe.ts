@@ -23,6 +23,8 @@ export interface ProbeReport extends Omit<SequenceResult, 'responseMs'> {
   method: 'GET' | 'HEAD';
   /** The proxy used, without credentials; null when none. */
   proxy: string | null;
+  /** Handshakes timed. */
+  samples: number;
   /** Medians over the handshake samples, ms. `tlsMs` is null for `http:`. */
   dnsMs: number;
   connectMs: number;
@@ -97,6 +99,7 @@ export async function probe(input: ProbeOptions): Promise<ProbeReport> {
     path: options.path,
     method: options.method,
     proxy: options.proxy ? safeUrl(options.proxy) : null,
+    samples: samples.length,
     ...measured,
     tlsVersion: first.tlsVersion,
     alpn: first.alpn,
@@ -112,6 +115,7 @@ export async function probe(input: ProbeOptions): Promise<ProbeReport> {
       ...measured,
       responseMs,
       requestsPerConnection: sequence.requestsPerConnection,
+      keepAliveTimeoutMs: sequence.keepAliveHint?.timeoutMs ?? null,
     }),
     sockets: budget.sockets,
     requests: budget.requests,

@@ -38,6 +38,13 @@ describe('recommendOptions', () => {
     expect(accepted(options).pool.idleTimeout).toBe(4_000);
   });
 
+  it('a server Keep-Alive hint inside the measured interval is the tighter bound; outside it, it is ignored', () => {
+    const idle = { aliveUpToMs: 2_000, closedByMs: 5_000, mode: 'fin' as const };
+    expect(recommendOptions({ ...base, idle, keepAliveTimeoutMs: 4_000 }).loadBalancerIdleTimeout).toBe(4_000);
+    expect(recommendOptions({ ...base, idle, keepAliveTimeoutMs: 60_000 }).loadBalancerIdleTimeout).toBe(2_000);
+    expect(recommendOptions({ ...base, idle, keepAliveTimeoutMs: 1_000 }).loadBalancerIdleTimeout).toBe(2_000);
+  });
+
   it('closed even at the first rung: an explicit pool.idleTimeout below half of it', () => {
     const options = recommendOptions({ ...base, idle: { aliveUpToMs: null, closedByMs: 1_000, mode: 'silent' } });
     expect(options).toMatchObject({ loadBalancerIdleTimeout: 500 });

@@ -22,6 +22,8 @@ export interface RecommendInput {
   tlsMs: number | null;
   responseMs: number;
   requestsPerConnection: RequestsPerConnection;
+  /** The server's `Keep-Alive: timeout=` in ms, if any. */
+  keepAliveTimeoutMs?: number | null;
 }
 
 /** The smallest `loadBalancerIdleTimeout` core accepts, ms. */
@@ -30,7 +32,8 @@ const MIN_LB_IDLE = 100;
 /**
  * Recommend options. Idle: the true timeout lies between `aliveUpToMs` (a request worked) and
  * `closedByMs` (it did not), so `loadBalancerIdleTimeout: aliveUpToMs` makes core keep sockets idle
- * for at most min(30 s, 0.8 × it) — always below the path's timeout. When every rung was alive but
+ * for at most min(30 s, 0.8 × it) — always below the path's timeout. A server `Keep-Alive: timeout=`
+ * hint that falls inside that interval is used instead (the server keeps sockets at least that long). When every rung was alive but
  * the longest is under core's 30 s default, the idle timeout is capped at that rung instead.
  */
 export function recommendOptions(input: RecommendInput): RecommendedOptions {
@@ -40,7 +43,10 @@ export function recommendOptions(input: RecommendInput): RecommendedOptions {
   const { idle } = input;
 
   if (idle.closedByMs !== null) {
-    const known = idle.aliveUpToMs ?? idle.closedByMs / 2;
+    // A server hint inside the measured interval is a tighter lower bound than the last alive rung.
+    const hint = input.keepAliveTimeoutMs ?? null;
+    const hinted = hint !== null && hint >= (idle.aliveUpToMs ?? 0) && hint < idle.closedByMs ? hint : null;
+    const known = hinted ?? idle.aliveUpToMs ?? idle.closedByMs / 2;
     if (known >= MIN_LB_IDLE) recommended.loadBalancerIdleTimeout = Math.floor(known);
     else pool.idleTimeout = Math.max(1, Math.floor(known * D.loadBalancerMargin));
   } else if (idle.aliveUpToMs !== null && idle.aliveUpToMs < D.idleTimeout) {
