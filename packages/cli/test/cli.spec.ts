@@ -2,6 +2,7 @@ import { spawnFaultServer, type SpawnedFaultServer } from '@steady/fault-server'
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../src/index.ts';
 import { useServers } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
@@ -25,13 +26,25 @@ function steady(
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The same CLI in-process (what bin.ts runs), for the cases that need no separate process. */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: { write: (t: string) => (stdout += t), isTTY: false },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: {},
+  });
+  return { code, stdout, stderr };
 }
 
 const SHORT = ['--ladder', '0.2,0.5,1,2', '--response-timeout', '1s', '--samples', '2'];
@@ -70,25 +83,32 @@ describe('the steady binary', () => {
     );
     expect(plain.stderr).toContain('probing');
 
-    const coloured = await steady(['probe', s.url, ...SHORT, '--color']);
+    const coloured = await inProcess(['probe', s.url, ...SHORT, '--color']);
     expect(coloured.stdout).toContain('\u001b[32malive\u001b[0m');
   });
 
-  it('usage errors exit 1 with a message naming the flag, and the usage', async () => {
+  it('a usage error exits 1 with a message naming the flag, and the usage', async () => {
+    const run = await steady(['probe', 'ftp://example.com']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('<origin> must be an http: or https: URL');
+    expect(run.stderr).toContain('Usage: steady probe <origin>');
+    expect(run.stdout).toBe('');
+  });
+
+  it('every usage error names the flag (in-process runCli, what the binary runs)', async () => {
     const cases: Array<[string[], string]> = [
-      [['probe', 'ftp://example.com'], '<origin> must be an http: or https: URL'],
       [['probe'], 'missing <origin>'],
       [['probe', 'http://127.0.0.1:1', '--max-idle', 'soon'], '--max-idle takes a duration'],
       [['probe', 'http://127.0.0.1:1', '--ladder', '1,2,3,4,5,6,7,8,9,10,11,12'], '--ladder must be at most 11 rungs'],
       [['probe', 'http://127.0.0.1:1', '--max-requests', '3'], '--max-requests must be an integer in 25…10000'],
+      [['probe', 'http://127.0.0.1:1', '--path', 'x y'], '--path must be an absolute path'],
     ];
-    const runs = await Promise.all(cases.map(([args]) => steady(args)));
-    runs.forEach((run, i) => {
-      expect(run.code, cases[i]![0].join(' ')).toBe(1);
-      expect(run.stderr).toContain(cases[i]![1]);
-      expect(run.stderr).toContain('Usage: steady probe <origin>');
+    for (const [args, message] of cases) {
+      const run = await inProcess(args);
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr).toContain(message);
       expect(run.stdout).toBe('');
-    });
+    }
   });
 
   it('never prints credentials: an origin with them is refused, a proxy keeps them to itself', async () => {
@@ -101,7 +121,7 @@ describe('the steady binary', () => {
     const proxy = await servers.proxy({ host: '127.0.0.1', port: s.port });
     const withProxy = proxy.url.replace('http://', 'http://admin:hunter2@');
     for (const extra of [[], ['--json']]) {
-      const run = await steady([
+      const run = await inProcess([
         'probe',
         s.url,
         '--ladder',
@@ -126,13 +146,13 @@ describe('the steady binary', () => {
     expect(run.stderr).toContain(
       `http://127.0.0.1:${port}/ unreachable: cannot connect to 127.0.0.1:${port} (ECONNREFUSED)`,
     );
-    const json = await steady(['probe', `http://127.0.0.1:${port}`, ...SHORT, '--json']);
+    const json = await inProcess(['probe', `http://127.0.0.1:${port}`, ...SHORT, '--json']);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'STEADY_CONNECT' } });
   });
 
   it('--help and --version exit 0', async () => {
-    const [help, version] = await Promise.all([steady(['--help']), steady(['--version'])]);
+    const [help, version] = [await inProcess(['--help']), await steady(['--version'])];
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--max-idle <duration>');
     expect(version).toMatchObject({ code: 0, stdout: '0.1.0\n' });
