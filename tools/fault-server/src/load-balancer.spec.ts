@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultServer, startLoadBalancer } from './index.ts';
-import type { FaultServer, LoadBalancer } from './index.ts';
+import type { FaultServer, LoadBalancer, LoadBalancerOptions } from './index.ts';
 import { errorCode, httpRequest, rawGet, sleep } from './test-helpers.ts';
 
 const IDLE = 150;
@@ -11,12 +11,19 @@ const closers: Array<{ close(): Promise<void> }> = [];
 const sockets: Socket[] = [];
 const agents: Agent[] = [];
 
-async function setup(): Promise<{ server: FaultServer; lb: LoadBalancer }> {
+async function setup(
+  onIdle: LoadBalancerOptions['onIdle'] = 'forget',
+): Promise<{ server: FaultServer; lb: LoadBalancer; open: () => Socket }> {
   const server = await startFaultServer();
   closers.push(server);
-  const lb = await startLoadBalancer({ target: server.url, idleTimeout: IDLE });
+  const lb = await startLoadBalancer({ target: server.url, idleTimeout: IDLE, onIdle });
   closers.push(lb);
-  return { server, lb };
+  const open = (): Socket => {
+    const socket = connect({ port: lb.port, host: '127.0.0.1' });
+    sockets.push(socket);
+    return socket;
+  };
+  return { server, lb, open };
 }
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
@@ -40,9 +47,8 @@ describe('load balancer emulation', () => {
   });
 
   it('silently forgets an idle connection, then RSTs the next bytes on it', async () => {
-    const { server, lb } = await setup();
-    const socket = connect({ port: lb.port, host: '127.0.0.1' });
-    sockets.push(socket);
+    const { server, lb, open } = await setup();
+    const socket = open();
     let endedByPeer = false;
     socket.on('end', () => (endedByPeer = true));
     expect(await rawGet(socket, '/first')).toMatch(/^HTTP\/1\.1 200/);
@@ -86,12 +92,8 @@ describe('load balancer emulation', () => {
   });
 
   it("onIdle 'blackhole' forgets silently and ignores the next bytes, so a request hangs", async () => {
-    const server = await startFaultServer();
-    closers.push(server);
-    const lb = await startLoadBalancer({ target: server.url, idleTimeout: IDLE, onIdle: 'blackhole' });
-    closers.push(lb);
-    const socket = connect({ port: lb.port, host: '127.0.0.1' });
-    sockets.push(socket);
+    const { server, lb, open } = await setup('blackhole');
+    const socket = open();
     expect(await rawGet(socket, '/first')).toMatch(/^HTTP\/1\.1 200/);
     await expect.poll(() => lb.counters().forgotten, { timeout: 1000, interval: 20 }).toBe(1);
     const outcome = await Promise.race([rawGet(socket, '/second').catch(() => 'error'), sleep(300).then(() => 'hang')]);
@@ -101,12 +103,8 @@ describe('load balancer emulation', () => {
   });
 
   it("onIdle 'close' ends an idle connection with a FIN", async () => {
-    const server = await startFaultServer();
-    closers.push(server);
-    const lb = await startLoadBalancer({ target: server.url, idleTimeout: IDLE, onIdle: 'close' });
-    closers.push(lb);
-    const socket = connect({ port: lb.port, host: '127.0.0.1' });
-    sockets.push(socket);
+    const { lb, open } = await setup('close');
+    const socket = open();
     let endedByPeer = false;
     socket.on('end', () => (endedByPeer = true));
     expect(await rawGet(socket, '/first')).toMatch(/^HTTP\/1\.1 200/);

@@ -51,42 +51,29 @@ export async function openSocket(options: ResolvedProbeOptions, alpn: string[]):
   const deadline = performance.now() + connectTimeout;
 
   let t = performance.now();
-  let address = host;
-  if (isIP(host) === 0) {
-    try {
-      address = (await within(deadline, lookup(host), 'dns')).address;
-    } catch (error) {
-      throw error instanceof ConnectFailure ? error : new ConnectFailure('dns', `cannot resolve ${host}`, error);
-    }
-  }
+  const address =
+    isIP(host) === 0 ? (await step(deadline, 'dns', `cannot resolve ${host}`, () => lookup(host))).address : host;
   const dnsMs = performance.now() - t;
 
   t = performance.now();
   const tcp = tcpConnect({ host: address, port, noDelay: true });
   const raw = new ProbeSocket(tcp);
-  try {
-    await within(deadline, once(tcp, 'connect'), 'connect');
-  } catch (error) {
-    raw.destroy();
-    throw error instanceof ConnectFailure
-      ? error
-      : new ConnectFailure('connect', `cannot connect to ${hop.host}${proxy ? ' (the proxy)' : ''}`, error);
-  }
+  const where = `cannot connect to ${hop.host}${proxy ? ' (the proxy)' : ''}`;
+  await step(deadline, 'connect', where, () => once(tcp, 'connect'), raw);
   const connectMs = performance.now() - t;
 
   if (proxy && secure) {
-    try {
-      const head = await raw.exchange(
-        connectRequest(origin, options.proxyAuthorization),
-        Math.max(1, deadline - performance.now()),
-        true,
-      );
-      if (head.status !== 200) throw new ConnectFailure('proxy', `the proxy refused CONNECT (status ${head.status})`);
-    } catch (error) {
+    const tunnel = connectRequest(origin, options.proxyAuthorization);
+    const head = await step(
+      deadline,
+      'proxy',
+      'the proxy tunnel failed',
+      () => raw.exchange(tunnel, connectTimeout, true),
+      raw,
+    );
+    if (head.status !== 200) {
       raw.destroy();
-      throw error instanceof ConnectFailure
-        ? error
-        : new ConnectFailure('proxy', 'the proxy tunnel failed', (error as { cause?: unknown }).cause ?? error);
+      throw new ConnectFailure('proxy', `the proxy refused CONNECT (status ${head.status})`);
     }
   }
   if (!secure) return { socket: raw, dnsMs, connectMs, tlsMs: null, tlsVersion: null, alpn: null };
@@ -100,14 +87,7 @@ export async function openSocket(options: ResolvedProbeOptions, alpn: string[]):
     ...(options.ca === undefined ? {} : { ca: options.ca }),
   });
   const secured = new ProbeSocket(tls);
-  try {
-    await within(deadline, once(tls, 'secureConnect'), 'tls');
-  } catch (error) {
-    secured.destroy();
-    throw error instanceof ConnectFailure
-      ? error
-      : new ConnectFailure('tls', `TLS handshake with ${origin.host} failed`, error);
-  }
+  await step(deadline, 'tls', `TLS handshake with ${origin.host} failed`, () => once(tls, 'secureConnect'), secured);
   return {
     socket: secured,
     dnsMs,
@@ -137,6 +117,22 @@ function once(socket: Socket, event: string): Promise<void> {
     socket.once(event, onEvent);
     socket.once('error', onError);
   });
+}
+
+/** One phase of opening a socket, within the deadline; any failure becomes a {@link ConnectFailure} and closes `socket`. */
+async function step<T>(
+  deadline: number,
+  phase: ConnectFailure['phase'],
+  message: string,
+  work: () => Promise<T>,
+  socket?: ProbeSocket,
+): Promise<T> {
+  try {
+    return await within(deadline, work(), phase);
+  } catch (error) {
+    socket?.destroy();
+    throw error instanceof ConnectFailure ? error : new ConnectFailure(phase, message, error);
+  }
 }
 
 function within<T>(deadline: number, work: Promise<T>, phase: ConnectFailure['phase']): Promise<T> {
