@@ -119,8 +119,17 @@ describe('probe: connection facts', () => {
 
   it('sends only HEAD (default) or GET of --path, with no body', async () => {
     const s = await servers.server();
-    await probe({ origin: s.url, ...FAST, ladder: [100], path: '/health?x=1', method: 'GET', maxRequests: 10 });
+    const health = await probe({
+      origin: s.url,
+      ...FAST,
+      ladder: [100],
+      path: '/health?token=s3cret',
+      method: 'GET',
+      maxRequests: 10,
+    });
     expect(s.counters().byPath).toEqual({ '/health': 10 });
+    expect(health.path).toBe('/health?token=…');
+    expect(JSON.stringify(health)).not.toContain('s3cret');
     const echo = await servers.server({ routes: { '/': { echo: true } } });
     const report = await probe({ origin: echo.url, ...FAST, ladder: [100], method: 'GET', maxRequests: 10 });
     expect(report.status).toBe(200);

@@ -19,6 +19,7 @@ const MAX_PER_CONNECTION = 100;
 export interface ProbeReport extends Omit<SequenceResult, 'responseMs'> {
   /** The origin probed. */
   origin: string;
+  /** The path requested; query values are masked (`?token=…`). */
   path: string;
   method: 'GET' | 'HEAD';
   /** The proxy used, without credentials; null when none. */
@@ -96,7 +97,7 @@ export async function probe(input: ProbeOptions): Promise<ProbeReport> {
   const { responseMs, ...facts } = sequence;
   return {
     origin,
-    path: options.path,
+    path: options.path.replace(/=[^&]*/g, '=…'), // query values may carry tokens: never printed
     method: options.method,
     proxy: options.proxy ? safeUrl(options.proxy) : null,
     samples: samples.length,
