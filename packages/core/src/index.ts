@@ -17,7 +17,14 @@ export {
   type TimeoutOptions,
   type TransportOptions,
 } from './options/upstream-options.ts';
-export { SteadyError, ErrorCode, isSteadyError, redactUrl, type ErrorContext } from './errors/steady-error.ts';
+export {
+  SteadyError,
+  ErrorCode,
+  isSteadyError,
+  printable,
+  redactUrl,
+  type ErrorContext,
+} from './errors/steady-error.ts';
 export {
   AbortedError,
   BulkheadFullError,
@@ -26,7 +33,10 @@ export {
   InvalidOptionError,
   InvalidRequestError,
   NetworkError,
+  ProtocolError,
+  ResponseTooLargeError,
   TimeoutError,
+  TlsError,
   isAbortedError,
   isBulkheadFullError,
   isCircuitOpenError,
@@ -34,7 +44,10 @@ export {
   isInvalidOptionError,
   isInvalidRequestError,
   isNetworkError,
+  isProtocolError,
+  isResponseTooLargeError,
   isTimeoutError,
+  isTlsError,
   type Delivery,
   type TimeoutPhase,
 } from './errors/errors.ts';
