@@ -10,6 +10,7 @@ import {
 import { isSteadyError, type ErrorContext } from '../errors/steady-error.ts';
 import { errorCode, NETWORK_CODES, NOT_SENT_CODES, TLS_CERT_CODES } from '../http/request-facts.ts';
 import { isCallerBodyError } from '../http/request-body.ts';
+import { protocolFailure } from '../http/protocol-failure.ts';
 import { deliveryOf } from '../pool/stale-replay.ts';
 
 /** What the mapping needs to know about the call and the upstream. */
@@ -76,15 +77,4 @@ export function toSteadyError(error: unknown, context: MappingContext): unknown 
     return new NetworkError(delivery ?? 'unknown', context, error);
   }
   return error;
-}
-
-/** What a parser or decoder error code says about the response, or undefined for other codes. */
-export function protocolFailure(code: string): string | undefined {
-  // llhttp's codes (`HPE_INVALID_CHUNK_SIZE`, `HPE_INVALID_STATUS`, …).
-  if (code.startsWith('HPE_')) return 'the upstream sent malformed HTTP';
-  // zlib's (`Z_DATA_ERROR`, `Z_BUF_ERROR`), brotli's and zstd's decoder errors.
-  if (code.startsWith('Z_') || code.startsWith('ERR_BROTLI') || code.startsWith('ERR__ERROR_') || code.startsWith('ZSTD_')) {
-    return 'the upstream sent a corrupt compressed body';
-  }
-  return undefined;
 }
