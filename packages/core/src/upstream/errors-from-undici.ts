@@ -37,6 +37,10 @@ export function toSteadyError(error: unknown, context: MappingContext): unknown 
   if (isCallerBodyError(error)) {
     return new InvalidRequestError('the request body stream failed (the caller’s stream, not the upstream)', context, error);
   }
+  // undici's llhttp errors (a malformed status line, header or chunk size) often carry no code.
+  if ((error as { name?: unknown } | null)?.name === 'HTTPParserError') {
+    return new ProtocolError('the upstream sent malformed HTTP', context, error);
+  }
   const code = errorCode(error);
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':
