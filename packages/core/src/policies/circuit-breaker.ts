@@ -154,15 +154,9 @@ export class CircuitBreakerPolicy implements Policy {
       // The attempt never got a socket: the time went to client-side queueing (every local
       // socket busy, e.g. with unread bodies), which says nothing about the upstream.
       if (ctx.socketAt === 0) return 'ignore';
-      // Not observed (an execute() attempt): the deadline fired while this attempt had had less
-      // than half of it, so the time went to queueing or backoff rather than to the upstream.
-      if (
-        ctx.socketAt === undefined &&
-        Number.isFinite(ctx.deadline) &&
-        latency < (ctx.deadline - ctx.startedAt) / 2
-      ) {
-        return 'ignore';
-      }
+      // It held the socket (or, not observed, ran) for less than half the deadline: most of the
+      // time went to queueing or backoff, not to waiting for the upstream.
+      if (Number.isFinite(ctx.deadline) && latency < (ctx.deadline - ctx.startedAt) / 2) return 'ignore';
     }
     return this.options.isFailure(error, result) ? 'failure' : 'success';
   }
