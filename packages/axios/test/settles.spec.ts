@@ -62,7 +62,11 @@ describe('defect 3: an axios timeout above 2^31-1 ms never fires after 1 ms', ()
 
 describe('defect 5: malformed responses are AxiosErrors with code STEADY_PROTOCOL, the original kept', () => {
   it.each([
-    ['a malformed chunk size', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nhello\r\n0\r\n\r\n', 'HTTPParserError'],
+    [
+      'a malformed chunk size',
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nhello\r\n0\r\n\r\n',
+      'HTTPParserError',
+    ],
     ['a status line `HTTP/1.1 001 X`', 'HTTP/1.1 001 X\r\ncontent-length: 0\r\n\r\n', 'AssertionError'],
     [
       'a corrupt gzip body',

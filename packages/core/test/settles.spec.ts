@@ -70,27 +70,30 @@ describe('defect 2: close() and destroy() reach calls in a retry backoff and in 
   it.each([
     ['close', 505 + 400],
     ['destroy', 100],
-  ])('%s(): both calls settle as STEADY_CLOSED when it resolves, nothing is left in flight, the process exits', async (mode, bound) => {
-    // The first call sleeps on `Retry-After: 6`, the second waits in the bulkhead's queue.
-    const { code, out, ms } = await runFixture('settle-on-close.ts', [mode]);
-    expect(code).toBe(0);
-    const report = JSON.parse(out) as {
-      closeMs: number;
-      inFlightAfterClose: number;
-      settled: Array<{ code: string; at: number }>;
-      stats: { inFlight: number; bulkhead: { running: number; queued: number } };
-      resources: string[];
-    };
-    expect(report.settled.map((s) => s.code)).toEqual(['STEADY_CLOSED', 'STEADY_CLOSED']);
-    expect(report.inFlightAfterClose).toBe(0);
-    expect(report.stats.bulkhead).toMatchObject({ running: 0, queued: 0 });
-    // close() waits for closeTimeout (500 ms) and no longer; destroy() is immediate.
-    expect(report.closeMs).toBeLessThan(mode === 'close' ? 1_500 : 500);
-    for (const s of report.settled) expect(s.at).toBeLessThan(bound + 1_000);
-    expect(report.resources).toEqual([]);
-    // Far less than the 6 s Retry-After: no timer kept the process alive.
-    expect(ms).toBeLessThan(5_500);
-  });
+  ])(
+    '%s(): both calls settle as STEADY_CLOSED when it resolves, nothing is left in flight, the process exits',
+    async (mode, bound) => {
+      // The first call sleeps on `Retry-After: 6`, the second waits in the bulkhead's queue.
+      const { code, out, ms } = await runFixture('settle-on-close.ts', [mode]);
+      expect(code).toBe(0);
+      const report = JSON.parse(out) as {
+        closeMs: number;
+        inFlightAfterClose: number;
+        settled: Array<{ code: string; at: number }>;
+        stats: { inFlight: number; bulkhead: { running: number; queued: number } };
+        resources: string[];
+      };
+      expect(report.settled.map((s) => s.code)).toEqual(['STEADY_CLOSED', 'STEADY_CLOSED']);
+      expect(report.inFlightAfterClose).toBe(0);
+      expect(report.stats.bulkhead).toMatchObject({ running: 0, queued: 0 });
+      // close() waits for closeTimeout (500 ms) and no longer; destroy() is immediate.
+      expect(report.closeMs).toBeLessThan(mode === 'close' ? 1_500 : 500);
+      for (const s of report.settled) expect(s.at).toBeLessThan(bound + 1_000);
+      expect(report.resources).toEqual([]);
+      // Far less than the 6 s Retry-After: no timer kept the process alive.
+      expect(ms).toBeLessThan(5_500);
+    },
+  );
 
   it('destroy() fails a call whose held response body is unread, and frees its socket', async () => {
     const server = await h.server({ routes: { '/big': { body: { bytes: 4 << 20 } } } });
@@ -151,15 +154,18 @@ describe('defect 4: per-call options are validated where they enter', () => {
     ['bodyTimeout: NaN', { bodyTimeout: Number.NaN }, 'bodyTimeout', 'STEADY_INVALID_OPTION'],
   ];
 
-  it.each(cases)('request(path, { %s }) → %s naming the option, nothing sent', async (_label, options, option, code) => {
-    const server = await h.server();
-    const up = h.upstream({ origin: server.url, timeouts: { total: 500 } });
-    const error = await rejection(up.request('/x', options as never));
-    expect(error).toMatchObject({ code, option });
-    expect(error.message).toContain(`\`${option}\``);
-    expect(server.counters().requests).toBe(0);
-    expect(up.stats().inFlight).toBe(0);
-  });
+  it.each(cases)(
+    'request(path, { %s }) → %s naming the option, nothing sent',
+    async (_label, options, option, code) => {
+      const server = await h.server();
+      const up = h.upstream({ origin: server.url, timeouts: { total: 500 } });
+      const error = await rejection(up.request('/x', options as never));
+      expect(error).toMatchObject({ code, option });
+      expect(error.message).toContain(`\`${option}\``);
+      expect(server.counters().requests).toBe(0);
+      expect(up.stats().inFlight).toBe(0);
+    },
+  );
 
   it('execute() validates its options the same way (timeout NaN, method 42, signal {})', async () => {
     const server = await h.server();
@@ -225,9 +231,11 @@ describe('defect 5: malformed responses are STEADY_PROTOCOL with the original as
       maxSize: up.options.pool.maxResponseSize,
       context: { upstream: up.name, method: 'GET', url: `${up.origin}/x` },
     })!;
-    const error = await rejection((async () => {
-      for await (const chunk of decoded) void chunk;
-    })());
+    const error = await rejection(
+      (async () => {
+        for await (const chunk of decoded) void chunk;
+      })(),
+    );
     expect(error.code).toBe('STEADY_PROTOCOL');
     expect((error.cause as { code?: string }).code).toBe('Z_DATA_ERROR');
     expect(error.message).toContain(up.name);
@@ -339,10 +347,14 @@ describe('defect 7: pool.maxResponseSize bounds every response body (STEADY_RESP
     const up = h.upstream({ origin: server.url, pool: { maxResponseSize: 1_000_000 } });
     const res = await up.request('/bomb');
     expect(Number(res.headers['content-length'])).toBeLessThan(1_000_000);
-    const decoded = decodeBody(res.body, res.headers['content-encoding'], { maxSize: up.options.pool.maxResponseSize })!;
-    const error = await rejection((async () => {
-      for await (const chunk of decoded) void chunk;
-    })());
+    const decoded = decodeBody(res.body, res.headers['content-encoding'], {
+      maxSize: up.options.pool.maxResponseSize,
+    })!;
+    const error = await rejection(
+      (async () => {
+        for await (const chunk of decoded) void chunk;
+      })(),
+    );
     expect(error.code).toBe('STEADY_RESPONSE_TOO_LARGE');
     await until(() => up.stats().pool.socketsOpen === 0 || up.stats().pool.free === up.stats().pool.socketsOpen);
   });
@@ -460,4 +472,3 @@ describe('defect 10: a TLS certificate that does not verify is STEADY_TLS: not r
     expect(await res.body.text()).toBe('ok');
   });
 });
-

@@ -39,7 +39,11 @@ export function withSteady(ky: KyInstance, options: WithSteadyOptions | WithShar
   const { ky: kyOptions = {}, ...rest } = options;
   for (const name of ['timeout', 'totalTimeout'] as const) {
     const value: unknown = kyOptions[name];
-    if (value !== undefined && value !== false && !(typeof value === 'number' && value >= 1 && value <= MAX_TIMER_DELAY)) {
+    if (
+      value !== undefined &&
+      value !== false &&
+      !(typeof value === 'number' && value >= 1 && value <= MAX_TIMER_DELAY)
+    ) {
       // A longer timer fires after 1 ms in Node: refused here rather than per request.
       throw new InvalidOptionError(`ky.${name}`, `false or a number of milliseconds in 1…${MAX_TIMER_DELAY}`, value);
     }

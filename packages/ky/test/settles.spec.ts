@@ -72,9 +72,17 @@ describe('defect 5: malformed responses are STEADY_PROTOCOL through ky, the orig
   });
 
   it.each([
-    ['a malformed chunk size', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nhello\r\n0\r\n\r\n', 'HTTPParserError'],
+    [
+      'a malformed chunk size',
+      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nhello\r\n0\r\n\r\n',
+      'HTTPParserError',
+    ],
     ['a status line `HTTP/1.1 001 X`', 'HTTP/1.1 001 X\r\ncontent-length: 0\r\n\r\n', 'AssertionError'],
-    ['a corrupt gzip body', 'HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 12\r\n\r\nnot gzip!!!!', 'Error'],
+    [
+      'a corrupt gzip body',
+      'HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 12\r\n\r\nnot gzip!!!!',
+      'Error',
+    ],
   ])('%s', async (_label, response, originalName) => {
     const server = await raw(response);
     const error = await rejection(api(server.url).get('x').text());
@@ -103,7 +111,11 @@ describe('defect 7: pool.maxResponseSize bounds the decoded body through ky', ()
 
   it('an endless plain body through .text() fails at the bound too', async () => {
     const server = await fault({ routes: { '/endless': { body: { bytes: 8_000_000 }, chunked: true } } });
-    const error = await rejection(api(server.url, { pool: { maxResponseSize: 1_000_000 } }).get('endless').text());
+    const error = await rejection(
+      api(server.url, { pool: { maxResponseSize: 1_000_000 } })
+        .get('endless')
+        .text(),
+    );
     expect(error.code).toBe('STEADY_RESPONSE_TOO_LARGE');
   });
 });

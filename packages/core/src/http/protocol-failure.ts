@@ -9,7 +9,12 @@ export function protocolFailure(code: string | undefined): string | undefined {
   // llhttp's codes (`HPE_INVALID_CHUNK_SIZE`, `HPE_INVALID_STATUS`, …).
   if (code.startsWith('HPE_')) return 'the upstream sent malformed HTTP';
   // zlib's (`Z_DATA_ERROR`, `Z_BUF_ERROR`), brotli's (`ERR__ERROR_FORMAT_…`, `ERR_BROTLI_…`) and zstd's (`ZSTD_error_…`).
-  if (code.startsWith('Z_') || code.startsWith('ERR__ERROR_') || code.startsWith('ERR_BROTLI') || code.startsWith('ZSTD_')) {
+  if (
+    code.startsWith('Z_') ||
+    code.startsWith('ERR__ERROR_') ||
+    code.startsWith('ERR_BROTLI') ||
+    code.startsWith('ZSTD_')
+  ) {
     return 'the upstream sent a corrupt compressed body';
   }
   return undefined;

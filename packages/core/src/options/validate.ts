@@ -50,7 +50,11 @@ export function byteSizeOr(path: string, value: unknown, fallback: number): numb
   if (value === undefined) return fallback;
   if (value === Infinity) return value;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidOptionError(path, `an integer number of bytes in 1…${Number.MAX_SAFE_INTEGER}, or Infinity`, value);
+    throw new InvalidOptionError(
+      path,
+      `an integer number of bytes in 1…${Number.MAX_SAFE_INTEGER}, or Infinity`,
+      value,
+    );
   }
   return value;
 }

@@ -35,7 +35,11 @@ export function toSteadyError(error: unknown, context: MappingContext): unknown 
     return isSteadyError(reason) ? reason : new AbortedError(context, reason);
   }
   if (isCallerBodyError(error)) {
-    return new InvalidRequestError('the request body stream failed (the caller’s stream, not the upstream)', context, error);
+    return new InvalidRequestError(
+      'the request body stream failed (the caller’s stream, not the upstream)',
+      context,
+      error,
+    );
   }
   // undici's llhttp errors (a malformed status line, header or chunk size) often carry no code.
   if ((error as { name?: unknown } | null)?.name === 'HTTPParserError') {

@@ -68,8 +68,6 @@ export class HeldBody implements RetainedResult {
 
   unused(): boolean {
     const body = this.#body as (Readable & { bodyUsed?: boolean }) | undefined;
-    return (
-      body !== undefined && !body.readableDidRead && body.readableFlowing === null && body.bodyUsed !== true
-    );
+    return body !== undefined && !body.readableDidRead && body.readableFlowing === null && body.bodyUsed !== true;
   }
 }
