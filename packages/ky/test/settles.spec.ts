@@ -3,33 +3,25 @@
  * Steady error itself, ky's `request` attached, the original as `cause`), never a raw
  * RangeError, parser or zlib error. One `describe` per defect number, real servers on 127.0.0.1.
  */
-import { startFaultServer, startRawServer, type FaultServer, type RawServer } from '@steady/fault-server';
+import { MALFORMED_RESPONSES, startFaultServer, startRawServer } from '@steady/fault-server';
 import ky, { type KyInstance } from 'ky';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProtocolError, isResponseTooLargeError, type UpstreamOptions } from '@steady/core';
 import { getUpstream, withSteady } from '../src/index.ts';
 import { rejection } from './helpers.ts';
 
-const closers: Array<() => Promise<unknown>> = [];
+/** Servers and clients made by a test, closed after it. */
+const open: Array<{ close(): Promise<unknown> }> = [];
 afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
+  for (const item of open.splice(0).reverse()) await item.close();
 });
-
-async function fault(options?: Parameters<typeof startFaultServer>[0]): Promise<FaultServer> {
-  const server = await startFaultServer(options);
-  closers.push(() => server.close());
-  return server;
-}
-
-async function raw(response: string): Promise<RawServer> {
-  const server = await startRawServer({ response });
-  closers.push(() => server.close());
-  return server;
-}
+const track = <T extends { close(): Promise<unknown> }>(item: T): T => (open.push(item), item);
+const fault = async (options?: Parameters<typeof startFaultServer>[0]) => track(await startFaultServer(options));
+const raw = async (response: string) => track(await startRawServer({ response }));
 
 function api(origin: string, options: Omit<UpstreamOptions, 'origin'> = {}): KyInstance {
   const instance = withSteady(ky, { origin, ...options });
-  closers.push(() => getUpstream(instance)!.destroy());
+  track({ close: () => getUpstream(instance)!.destroy() });
   return instance;
 }
 
@@ -71,19 +63,7 @@ describe('defect 5: malformed responses are STEADY_PROTOCOL through ky, the orig
     expect(error.request).toBeInstanceOf(Request);
   });
 
-  it.each([
-    [
-      'a malformed chunk size',
-      'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nhello\r\n0\r\n\r\n',
-      'HTTPParserError',
-    ],
-    ['a status line `HTTP/1.1 001 X`', 'HTTP/1.1 001 X\r\ncontent-length: 0\r\n\r\n', 'AssertionError'],
-    [
-      'a corrupt gzip body',
-      'HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 12\r\n\r\nnot gzip!!!!',
-      'Error',
-    ],
-  ])('%s', async (_label, response, originalName) => {
+  it.each(MALFORMED_RESPONSES)('%s', async (_label, response, originalName) => {
     const server = await raw(response);
     const error = await rejection(api(server.url).get('x').text());
     expect(error.code).toBe('STEADY_PROTOCOL');

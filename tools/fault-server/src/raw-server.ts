@@ -5,6 +5,24 @@
  */
 import { createServer, type Socket } from 'node:net';
 
+/**
+ * Responses that break HTTP, each with the name of the error the client's parser or decoder
+ * raises on it: for tests that every client turns them into one typed error.
+ */
+export const MALFORMED_RESPONSES: ReadonlyArray<readonly [label: string, response: string, raisedBy: string]> = [
+  [
+    'a malformed chunk size',
+    'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nhello\r\n0\r\n\r\n',
+    'HTTPParserError',
+  ],
+  ['a status line `HTTP/1.1 001 X`', 'HTTP/1.1 001 X\r\ncontent-length: 0\r\n\r\n', 'AssertionError'],
+  [
+    'a corrupt gzip body',
+    'HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 12\r\n\r\nnot gzip!!!!',
+    'Error', // zlib's, code Z_DATA_ERROR
+  ],
+];
+
 /** Options of {@link startRawServer}. */
 export interface RawServerOptions {
   /** The bytes sent once a request's head (up to the blank line) has arrived. */
