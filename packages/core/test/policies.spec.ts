@@ -1,6 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it, vi } from 'vitest';
 import type { Upstream, UpstreamEvents } from '../src/index.ts';
+import { waitFor } from '@steady/fault-server';
 import { useHarness } from './harness.ts';
 
 const { server, upstream } = useHarness();
@@ -36,7 +37,8 @@ describe('circuit breaker against a real outage', () => {
 
     // Recovery, then one probe after openFor closes it.
     s.route('/pay', { status: 200 });
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    // Reading stats() moves an expired open period to half-open: poll it instead of sleeping.
+    await waitFor(() => up.stats().breaker?.state === 'half-open', { what: 'the breaker half-open' });
     expect(await get(up, '/pay')).toBe(200);
     expect(up.breaker?.state).toBe('closed');
     expect(s.counters().byPath['/pay']).toBe(seen! + 1);
