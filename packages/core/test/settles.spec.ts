@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { spawnFaultServer, startRawServer, type RawServer } from '@steady/fault-server';
+import { spawnFaultServer, startRawServer, waitFor, type RawServer } from '@steady/fault-server';
 import { describe, expect, it } from 'vitest';
 import {
   decodeBody,
@@ -56,14 +56,6 @@ function warnings(): string[] {
   process.on('warning', listener);
   h.defer(async () => void process.off('warning', listener));
   return seen;
-}
-
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await pause(10);
-  }
 }
 
 describe('defect 2: close() and destroy() reach calls in a retry backoff and in the bulkhead queue', () => {
@@ -328,7 +320,7 @@ describe('defect 7: pool.maxResponseSize bounds every response body (STEADY_RESP
     const error = await rejection(res.body.text());
     expect(isResponseTooLargeError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'STEADY_RESPONSE_TOO_LARGE', limit: 1_000_000 });
-    await until(() => up.stats().pool.socketsOpen === 0 && server.openSockets() === 0);
+    await waitFor(() => up.stats().pool.socketsOpen === 0 && server.openSockets() === 0);
     // The upstream is fine: nothing counted against it.
     expect(up.stats().breaker).toMatchObject({ failures: 0 });
   });
@@ -339,7 +331,7 @@ describe('defect 7: pool.maxResponseSize bounds every response body (STEADY_RESP
     const error = await rejection(up.request('/big'));
     expect(error.code).toBe('STEADY_RESPONSE_TOO_LARGE');
     expect(server.counters().requests).toBe(1);
-    await until(() => up.stats().pool.socketsOpen === 0);
+    await waitFor(() => up.stats().pool.socketsOpen === 0);
   });
 
   it('a gzip bomb read with decodeBody stops at the decoded bound', async () => {
@@ -356,7 +348,7 @@ describe('defect 7: pool.maxResponseSize bounds every response body (STEADY_RESP
       })(),
     );
     expect(error.code).toBe('STEADY_RESPONSE_TOO_LARGE');
-    await until(() => up.stats().pool.socketsOpen === 0 || up.stats().pool.free === up.stats().pool.socketsOpen);
+    await waitFor(() => up.stats().pool.socketsOpen === 0 || up.stats().pool.free === up.stats().pool.socketsOpen);
   });
 
   it('bodies within the bound are untouched', async () => {
@@ -388,12 +380,12 @@ describe('defect 8: deadline timers are unref’d; an unread body the deadline d
     up.on('timeout', (event) => timeouts.push(event));
     const res = await up.request('/big', { method: 'POST', body: '{}' });
     expect(res.statusCode).toBe(200);
-    await until(() => res.body.destroyed);
+    await waitFor(() => res.body.destroyed);
     await pause(50);
     expect(timeouts).toEqual([]);
     expect(up.stats().calls).toMatchObject({ succeeded: 1, failed: 0, timeouts: { total: 0 } });
     expect(up.stats().breaker).toMatchObject({ failures: 0, calls: 1 });
-    await until(() => up.stats().pool.socketsOpen === 0);
+    await waitFor(() => up.stats().pool.socketsOpen === 0);
   });
 
   it('a body being read when the deadline fires still fails with STEADY_TIMEOUT total', async () => {
@@ -419,7 +411,7 @@ describe('defect 9: waiting for a local socket never counts against the upstream
     const timedOut = outcomes.filter((o) => o.status === 'rejected').length;
     expect(timedOut).toBeGreaterThan(30);
     // Let every aborted attempt reach the breaker (they settle after the calls do).
-    await until(() => up.stats().pool.running === 0 && up.stats().pool.pending === 0);
+    await waitFor(() => up.stats().pool.running === 0 && up.stats().pool.pending === 0);
     await pause(300);
     expect(transitions).toEqual([]);
     expect(up.stats().breaker?.state).toBe('closed');

@@ -3,7 +3,7 @@
  * Steady error itself, ky's `request` attached, the original as `cause`), never a raw
  * RangeError, parser or zlib error. One `describe` per defect number, real servers on 127.0.0.1.
  */
-import { MALFORMED_RESPONSES, startFaultServer, startRawServer } from '@steady/fault-server';
+import { MALFORMED_RESPONSES, startFaultServer, startRawServer, waitFor } from '@steady/fault-server';
 import ky, { type KyInstance } from 'ky';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProtocolError, isResponseTooLargeError, type UpstreamOptions } from '@steady/core';
@@ -83,9 +83,7 @@ describe('defect 7: pool.maxResponseSize bounds the decoded body through ky', ()
     expect(error).toMatchObject({ code: 'STEADY_RESPONSE_TOO_LARGE', limit: 1_000_000 });
     const upstream = getUpstream(instance)!;
     // The compressed bytes were all read (the socket went back to the pool) or the socket was destroyed.
-    for (let i = 0; i < 200 && upstream.stats().pool.running > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor(() => upstream.stats().pool.running === 0, { what: 'the socket released' });
     expect(upstream.stats().pool).toMatchObject({ running: 0, pending: 0 });
   });
 
