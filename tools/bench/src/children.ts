@@ -4,18 +4,24 @@
  */
 import type { ChildProcess } from 'node:child_process';
 
-const children = new Set<ChildProcess>();
+/** The Node flag a child process needs so that '@steady/*' resolve to their TypeScript sources. */
+export const SOURCE_CONDITION = '--conditions=steady-source';
+
+const children = new Map<ChildProcess, NodeJS.Signals>();
 let installed = false;
 
 function killAll(): void {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const [child, signal] of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   }
 }
 
-/** Remember `child` until it exits; kill it if this process goes first. */
-export function trackChild(child: ChildProcess): void {
-  children.add(child);
+/**
+ * Remember `child` until it exits; kill it with `signal` if this process goes first
+ * (SIGTERM for a process that must stop its own children, like nginx's master).
+ */
+export function trackChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+  children.set(child, signal);
   child.once('exit', () => children.delete(child));
   if (installed) return;
   installed = true;

@@ -7,23 +7,24 @@ import type { BenchResults } from './results.ts';
 import { median, percentile } from './stats.ts';
 import type { RunFigures, ThroughputRow } from './throughput.ts';
 
-function figures(reqPerSec: number, peakSockets = 10): RunFigures {
+function figures(reqPerSec: number, peakSockets = 10, cpuMicrosPerCall = 80): RunFigures {
   return {
     reqPerSec,
     p50: 1,
     p99: 2,
     sockets: peakSockets,
     peakSockets,
-    cpuMicrosPerCall: 80,
+    cpuMicrosPerCall,
     peakRssMb: 100,
     failed: 0,
     errors: {},
   };
 }
 
-function row(id: ThroughputRow['id'], reqPerSec: number, vsUndici: number, vsPlain?: number): ThroughputRow {
+function row(id: ThroughputRow['id'], reqPerSec: number, vsUndici: number, vsPlain?: number, cpu = 80): ThroughputRow {
   const steady = id.startsWith('steady');
-  return { id, label: id, steady, rounds: [figures(reqPerSec)], median: figures(reqPerSec), vsUndici, vsPlain };
+  const median = figures(reqPerSec, 10, cpu);
+  return { id, label: id, steady, rounds: [median], median, vsUndici, vsPlain, cpuVsUndici: cpu / 40 };
 }
 
 const faults: FaultRow[] = [
@@ -47,14 +48,21 @@ const base: Omit<BenchResults, 'targets'> = {
   date: '2020-01-01T00:00:00.000Z',
   node: 'v24.0.0',
   mode: 'quick',
-  environment: { cpus: 2, clientCpu: '0', serverCpu: '1', upstream: 'test', gc: true },
+  environment: {
+    cpus: 2,
+    clientCpu: '1',
+    serverCpu: '0',
+    upstream: 'test',
+    throughputUpstream: 'nginx 1.22.1 (test)',
+    gc: true,
+  },
   connections: 10,
   missingClients: {},
   throughput: [
-    row('undici', 10_000, 1),
-    row('steady', 9_500, 0.95, 0.95),
-    row('axios', 2_000, 0.2),
-    row('steady-axios', 3_000, 0.3, 1.5),
+    row('undici', 10_000, 1, undefined, 40),
+    row('steady', 9_500, 0.95, 0.95, 43.25),
+    row('axios', 2_000, 0.2, undefined, 250),
+    row('steady-axios', 3_000, 0.3, 1.5, 120),
   ],
   scaling: [],
   queue: [],
@@ -105,6 +113,22 @@ describe('rendering', () => {
     expect(text).toMatch(/MISS\s+createAxios\(\)/);
   });
 
+  it('renders the CPU µs/call column and its ratio to raw undici, and names the throughput upstream', () => {
+    const text = renderReport(results);
+    const lines = text.split('\n');
+    const header = lines.find((l) => l.startsWith('client') && l.includes('req/s'))!;
+    expect(header).toMatch(/req\/s\s+vs undici\s+CPU µs\/call\s+CPU vs undici\s+vs plain/);
+    const cells = (id: string): string[] =>
+      lines
+        .find((l) => l.startsWith(`${id} `))!
+        .trim()
+        .split(/\s{2,}/);
+    expect(cells('undici').slice(0, 5)).toEqual(['undici', '10000', '1.00×', '40.0', '1.00×']);
+    expect(cells('steady').slice(0, 6)).toEqual(['steady', '9500', '0.95×', '43.3', '1.08×', '0.95×']);
+    expect(cells('axios').slice(0, 5)).toEqual(['axios', '2000', '0.20×', '250.0', '6.25×']);
+    expect(text).toContain('upstream: nginx 1.22.1 (test)');
+  });
+
   it('renders a well-formed SVG with one bar per client and fault colours', () => {
     const svg = renderSvg(results);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
@@ -112,6 +136,7 @@ describe('rendering', () => {
     expect(svg).toContain('class="bad"');
     expect(svg).toContain('class="good"');
     expect(svg).toContain('0.95× undici');
+    expect(svg).toContain('43 µs CPU/call');
     expect(svg).not.toMatch(/NaN/);
   });
 });

@@ -14,7 +14,10 @@ export interface BenchResults {
     cpus: number;
     clientCpu: string | undefined;
     serverCpu: string | undefined;
+    /** The upstream of scaling, queue and faults. */
     upstream: string;
+    /** The upstream of the throughput section (nginx when installed), when it ran. */
+    throughputUpstream?: string;
     gc: boolean;
   };
   /** Steady's default pool size here (raw undici got the same). */
