@@ -79,12 +79,28 @@ describe('stats', () => {
 });
 
 describe('targets', () => {
+  it('misses the CPU target when the core costs more than 5 µs per call over raw undici', () => {
+    const slow = base.throughput.map((r) =>
+      r.id === 'steady' ? { ...r, median: { ...r.median, cpuMicrosPerCall: 65 } } : r,
+    );
+    const withFetch = [...slow, row('fetch', 2_500, 0.25, undefined, 120)];
+    const checks = evaluateTargets({ ...base, throughput: withFetch });
+    const cpu = checks.find((t) => t.target.startsWith('Steady core ≤'))!;
+    expect(cpu).toMatchObject({ status: 'MISS', measured: '+25.0 µs' });
+    expect(checks.find((t) => t.target.startsWith('createAxios() ≥ 1.0×'))).toMatchObject({
+      status: 'PASS',
+      measured: '1.20×',
+    });
+  });
+
   it('passes and misses on fixed numbers', () => {
     const checks = evaluateTargets(base);
     const status = (prefix: string): string | undefined => checks.find((t) => t.target.startsWith(prefix))?.status;
-    expect(status('Steady core')).toBe('PASS');
-    expect(status('createAxios()')).toBe('MISS');
-    expect(status('ky + Steady')).toBe('N/A');
+    expect(status('Steady core ≥')).toBe('PASS');
+    expect(status('Steady core ≤')).toBe('PASS'); // 43.25 µs vs 40 µs: +3.3 µs
+    expect(status('createAxios() ≥ 3×')).toBe('MISS');
+    expect(status('createAxios() ≥ 1.0× global fetch')).toBe('N/A'); // no fetch row
+    expect(status('withSteady(ky)')).toBe('N/A');
     expect(status('0 failed')).toBe('PASS');
     expect(status('0 duplicate')).toBe('PASS');
   });
@@ -110,7 +126,8 @@ describe('rendering', () => {
     expect(text).toContain('0.95×');
     expect(text).toContain('3/6 fail');
     expect(text).toContain('0 dup (3/3 fail)');
-    expect(text).toMatch(/MISS\s+createAxios\(\)/);
+    expect(text).toMatch(/MISS\s+createAxios\(\) ≥ 3×/);
+    expect(text).toMatch(/PASS\s+Steady core ≤ raw undici \+ 5 µs client CPU per call\s+\+3\.3 µs/);
   });
 
   it('renders the CPU µs/call column and its ratio to raw undici, and names the throughput upstream', () => {
