@@ -170,7 +170,8 @@ async function launchOnce(
 
 /** Start our nginx (3 attempts on fresh ports) and wait until its status page answers. */
 export async function startNginx(binary: string, cpu: number | undefined): Promise<NginxProcess> {
-  const version = (spawnSync(binary, ['-v'], { encoding: 'utf8' }).stderr ?? '').trim().replace(/^nginx version: /, '');
+  const version =
+    (spawnSync(binary, ['-v'], { encoding: 'utf8' }).stderr ?? '').trim().replace(/^nginx version: /, '') || 'nginx';
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const launched = await launchOnce(binary, cpu);

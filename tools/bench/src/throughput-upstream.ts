@@ -21,7 +21,7 @@ export interface SocketWindow {
 /** A running throughput upstream. */
 export interface ThroughputUpstream {
   kind: 'nginx' | 'node';
-  /** One line for the report, e.g. `nginx 1.22.1 (1 worker, CPU 0)`. */
+  /** One line for the report, e.g. `nginx/1.22.1 (/usr/sbin/nginx, 1 worker, CPU 0, pid 123)`. */
   description: string;
   url: string;
   /** Start counting sockets; the returned function ends the window and returns its counts. */
@@ -60,7 +60,7 @@ export async function startThroughputUpstream(
   const nginx = await startNginx(binary, cpu === undefined ? undefined : Number(cpu));
   return {
     kind: 'nginx',
-    description: `nginx ${nginx.version} (${binary}, 1 worker${pinned}, pid ${nginx.pid})`,
+    description: `${nginx.version} (${binary}, 1 worker${pinned}, pid ${nginx.pid})`,
     url: nginx.url,
     openWindow: async () => {
       // Every status read is a connection of its own: subtract them from the accepted count,
