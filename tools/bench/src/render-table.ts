@@ -51,7 +51,7 @@ export function renderReport(r: BenchResults): string {
   const out: string[] = [];
   out.push(
     `Steady bench — ${r.mode} — node ${r.node} — ${r.environment.cpus} CPUs, client CPU ${r.environment.clientCpu ?? 'unpinned'}, ` +
-      `server CPU ${r.environment.serverCpu ?? 'unpinned'} — pool ${r.connections}`,
+      `server CPU ${r.environment.serverCpu ?? 'unpinned'} — pool ${r.connections} — load average ${r.environment.loadAverage.map((n) => n.toFixed(1)).join(' → ')}`,
   );
   for (const [id, why] of Object.entries(r.missingClients)) out.push(`  (client ${id} not measured: ${why})`);
 

@@ -50,6 +50,7 @@ const base: Omit<BenchResults, 'targets'> = {
   mode: 'quick',
   environment: {
     cpus: 2,
+    loadAverage: [0.5, 1.25],
     clientCpu: '1',
     serverCpu: '0',
     upstream: 'test',
@@ -144,6 +145,7 @@ describe('rendering', () => {
     expect(cells('steady').slice(0, 6)).toEqual(['steady', '9500', '0.95×', '43.3', '1.08×', '0.95×']);
     expect(cells('axios').slice(0, 5)).toEqual(['axios', '2000', '0.20×', '250.0', '6.25×']);
     expect(text).toContain('upstream: nginx 1.22.1 (test)');
+    expect(text).toContain('load average 0.5 → 1.3'); // a busy machine shows here
   });
 
   it('renders a well-formed SVG with one bar per client and fault colours', () => {

@@ -13,6 +13,8 @@ export interface BenchResults {
   mode: 'quick' | 'full';
   environment: {
     cpus: number;
+    /** The machine's 1-minute load average when the bench started and when it ended. */
+    loadAverage: number[];
     clientCpu: string | undefined;
     serverCpu: string | undefined;
     /** The upstream of scaling, queue and faults. */

@@ -4,7 +4,7 @@
  * (and docs/bench.svg with --update-docs). Exit code 0 even when a target is missed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createUpstream } from '@steady/core';
 import { parseArgs, USAGE } from './args.ts';
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     mode: args.quick ? 'quick' : 'full',
     environment: {
       cpus: cpus().length,
+      loadAverage: [loadavg()[0]!],
       clientCpu: process.env.STEADY_BENCH_CLIENT_CPU,
       serverCpu: settings.serverCpu,
       upstream: 'node:http @steady/fault-server in a separate process',
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     partial.faults = await runFaults(faultCtx, faultPlan(settings.quick, connections));
   }
 
+  partial.environment.loadAverage.push(loadavg()[0]!);
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   const dir = `${ROOT}tmp/bench`;
   mkdirSync(dir, { recursive: true });
