@@ -12,7 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_BODY } from '@steady/fault-server';
-import { trackChild } from './children.ts';
+import { pinnedCommand, terminate, trackChild } from './children.ts';
 import { sleep } from './context.ts';
 
 /** Path of the status page in the generated config. */
@@ -120,17 +120,6 @@ function getText(url: string): Promise<string> {
   });
 }
 
-function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 async function launchOnce(
   binary: string,
   cpu: number | undefined,
@@ -140,7 +129,7 @@ async function launchOnce(
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, nginxConfig({ dir, port, cpu, body: DEFAULT_BODY.toString('utf8') }));
   const args = ['-p', `${dir}/`, '-c', conf, '-e', join(dir, 'error.log')];
-  const [command, argv] = cpu === undefined ? [binary, args] : ['taskset', ['-c', String(cpu), binary, ...args]];
+  const [command, argv] = pinnedCommand(cpu, binary, args);
   const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   // SIGTERM, not SIGKILL, on the bench's exit: the master then stops its worker.
   trackChild(child, 'SIGTERM');
@@ -156,8 +145,7 @@ async function launchOnce(
       await sleep(100);
     }
   }
-  child.kill('SIGTERM');
-  await waitExit(child, 3_000);
+  await terminate(child, 3_000);
   let log = '';
   try {
     log = readFileSync(join(dir, 'error.log'), 'utf8');
@@ -186,16 +174,10 @@ export async function startNginx(binary: string, cpu: number | undefined): Promi
       version,
       status: async () => parseNginxStatus(await getText(url + NGINX_STATUS_PATH)),
       stop: async () => {
-        if (!(await waitExitAfter(child, 'SIGTERM', 3_000))) await waitExitAfter(child, 'SIGKILL', 3_000);
+        await terminate(child, 3_000);
         rmSync(dir, { recursive: true, force: true });
       },
     };
   }
   throw new Error(`nginx did not start: ${lastError}`);
-}
-
-async function waitExitAfter(child: ChildProcess, signal: NodeJS.Signals, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return true;
-  child.kill(signal);
-  return waitExit(child, ms);
 }

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SOURCE_CONDITION, trackChild } from './children.ts';
+import { pinnedCommand, signalAndWait, SOURCE_CONDITION, trackChild, waitExit } from './children.ts';
 import type { ClientMessage, ClientRunArgs, GoMessage, LoadSummary } from './client-protocol.ts';
 import { toArgv } from './client-protocol.ts';
 import type { ClientId, ClientSpec } from './clients.ts';
@@ -151,10 +151,7 @@ export async function measureInChild(
     timeLimitMs: options.timeLimitMs,
   };
   const nodeArgs = [...childNodeFlags(spec.id, round), CLIENT_SCRIPT, ...toArgv(args)];
-  const [command, argv] =
-    options.cpu === undefined
-      ? [process.execPath, nodeArgs]
-      : ['taskset', ['-c', options.cpu, process.execPath, ...nodeArgs]];
+  const [command, argv] = pinnedCommand(options.cpu, process.execPath, nodeArgs);
   const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   trackChild(child);
   let timer: NodeJS.Timeout | undefined;
@@ -190,15 +187,8 @@ export async function measureInChild(
     });
   } finally {
     clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-      });
-    }
+    // The process exits by itself once it has reported; a stuck one is killed.
+    if (!(await waitExit(child, 5_000))) await signalAndWait(child, 'SIGKILL', 5_000);
   }
 }
 
