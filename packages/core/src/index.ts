@@ -1,4 +1,6 @@
 // Public API of @steady/core. Explicit named exports only.
+// First: refuse an unsupported Node.js with a clear error before undici loads.
+import './runtime/node-check.ts';
 export { createUpstream, Upstream } from './upstream/upstream.ts';
 export type {
   AttemptContext,
