@@ -84,6 +84,12 @@ export {
   type DecodeRules,
 } from './http/decompress.ts';
 export {
+  fallbackAnswer,
+  type FallbackAnswer,
+  type RequestFallback,
+  type RequestFallbackValue,
+} from './http/fallback-response.ts';
+export {
   DEFAULT_MAX_REDIRECTS,
   hopTimeout,
   nextRedirect,

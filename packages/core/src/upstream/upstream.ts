@@ -4,7 +4,8 @@ import { redactUrl } from '../errors/steady-error.ts';
 import { EventHub, type Disposer, type UpstreamEventName, type UpstreamEvents } from '../events/events.ts';
 import { isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamOptions } from '../options/resolve.ts';
-import { NEVER_SIGNAL, type FallbackHandler } from '../policies/index.ts';
+import { answeringWithResponse, type RequestFallback } from '../http/fallback-response.ts';
+import { FallbackPolicy, NEVER_SIGNAL } from '../policies/index.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
 import { CallState, type CallShape } from './call-state.ts';
@@ -34,6 +35,8 @@ export class Upstream {
   readonly #pool: SteadyPool;
   readonly #pipeline: Pipeline;
   readonly #calls = new CallTracker();
+  /** The upstream's `fallback`, answering `request()` calls with response data (null: none). */
+  readonly #requestFallback: FallbackPolicy | null;
   #closing: Promise<void> | undefined;
   #closed = false;
 
@@ -66,6 +69,7 @@ export class Upstream {
     });
     this.dispatcher = this.#pool.dispatcher;
     this.#pipeline = createUpstreamPipeline(resolved, { events: this.#events });
+    this.#requestFallback = resolved.fallback === false ? null : responseFallback(resolved.fallback);
   }
 
   /** The circuit breaker, for operators: `isolate()`, `reset()`, `state`. Null when turned off. */
@@ -81,6 +85,8 @@ export class Upstream {
   /**
    * Send a request with every policy applied. Resolves with undici's response data
    * (`statusCode`, `headers`, `body`); HTTP error statuses are responses, not errors.
+   * A `fallback` (the upstream's or this call's) answers with response data too: see
+   * `RequestFallbackValue` for how its value becomes one, and `fallbackAnswer()` to tell it apart.
    */
   request(path: string, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
     const method = (options.method ?? 'GET').toUpperCase();
@@ -114,7 +120,8 @@ export class Upstream {
         headersTimeout,
         bodyTimeout,
       });
-    return this.#call<UpstreamResponse>(attempt, shape, options, retain).then((response) => {
+    const fallback = options.fallback === undefined ? this.#requestFallback : responseFallback(options.fallback);
+    return this.#call<UpstreamResponse>(attempt, shape, options, retain, fallback).then((response) => {
       // The total deadline and the caller's signal stay in force while the body streams
       // (undici destroys the body when the call's signal fires); they end when it closes.
       holdUntilClosed(response, retain);
@@ -136,7 +143,8 @@ export class Upstream {
       classify: options.classify,
       discard: options.discard,
     };
-    return this.#call(attempt, shape, options, undefined);
+    const fallback = options.fallback === undefined ? null : new FallbackPolicy(options.fallback);
+    return this.#call(attempt, shape, options, undefined, fallback);
   }
 
   #call<T>(
@@ -144,6 +152,7 @@ export class Upstream {
     shape: CallShape,
     options: CallOptions,
     retain: CallContext['retain'],
+    fallback: FallbackPolicy | null,
   ): Promise<T> {
     const ctx = new CallState(
       this.name,
@@ -163,7 +172,7 @@ export class Upstream {
     }
     this.#calls.start();
     return this.#pipeline
-      .run(this.#runAttempt, ctx, options.fallback as FallbackHandler | undefined)
+      .run(this.#runAttempt, ctx, fallback)
       .then(this.#succeeded, this.#failed) as Promise<T>;
   }
 
@@ -258,6 +267,11 @@ export class Upstream {
 /** Create an {@link Upstream}. Options are validated here, once; a bad one throws `STEADY_INVALID_OPTION`. */
 export function createUpstream(options: UpstreamOptions): Upstream {
   return new Upstream(options);
+}
+
+/** A fallback policy for `request()`: the fallback's value becomes response data. */
+function responseFallback(fallback: RequestFallback): FallbackPolicy {
+  return new FallbackPolicy(answeringWithResponse(fallback));
 }
 
 function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
