@@ -19,6 +19,7 @@ export {
   type TimeoutOptions,
   type TransportOptions,
 } from './options/upstream-options.ts';
+export type { TlsOptions } from './options/tls-options.ts';
 export { SteadyError, ErrorCode, isSteadyError, redactUrl, type ErrorContext } from './errors/steady-error.ts';
 export {
   AbortedError,

@@ -19,15 +19,7 @@ import type { UpstreamResponse } from '../upstream/types.ts';
  * (or one built from the body above); axios puts a body value as is in `response.data`.
  */
 export type RequestFallbackValue =
-  | UpstreamResponse
-  | Response
-  | string
-  | Uint8Array
-  | ArrayBuffer
-  | number
-  | boolean
-  | null
-  | object;
+  UpstreamResponse | Response | string | Uint8Array | ArrayBuffer | number | boolean | null | object;
 
 /**
  * The `fallback` of `request()` calls (upstream-wide or per call): gets the error the call would
@@ -56,7 +48,9 @@ export function fallbackAnswer(response: UpstreamResponse): FallbackAnswer | und
 }
 
 /** `fallback` with its answer turned into undici response data by the rule of {@link RequestFallbackValue}. */
-export function answeringWithResponse(fallback: RequestFallback): (error: unknown, ctx: CallContext) => Promise<UpstreamResponse> {
+export function answeringWithResponse(
+  fallback: RequestFallback,
+): (error: unknown, ctx: CallContext) => Promise<UpstreamResponse> {
   return async (error, ctx) => toFallbackResponse(await fallback(error, ctx), ctx.method, error);
 }
 

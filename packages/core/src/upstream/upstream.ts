@@ -171,9 +171,7 @@ export class Upstream {
       return Promise.reject(new ClosedError({ upstream: this.name, method: shape.method, url: ctx.url }));
     }
     this.#calls.start();
-    return this.#pipeline
-      .run(this.#runAttempt, ctx, fallback)
-      .then(this.#succeeded, this.#failed) as Promise<T>;
+    return this.#pipeline.run(this.#runAttempt, ctx, fallback).then(this.#succeeded, this.#failed) as Promise<T>;
   }
 
   /** One attempt: the call's own function, with undici's errors turned into typed ones. */
