@@ -4,4 +4,3 @@ export type { CreateAxiosOptions, CreateAxiosOwnOptions, CreateAxiosSharedOption
 export { steadyAdapter } from './adapter.ts';
 export type { SteadyRequestOptions } from './augment.ts';
 export type { SteadyRequestInfo } from './request-info.ts';
-export type {} from './augment-cjs.cts';
