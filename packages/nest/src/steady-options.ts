@@ -5,6 +5,9 @@ import type { UpstreamOptions } from '@steady/core';
  * The options of one upstream: every option of `createUpstream()` (the name is the
  * key in `upstreams`), plus the defaults of its axios and ky clients.
  */
+// The `@ts-ignore` inside the two TSDoc blocks below is deliberate and reaches the .d.ts (plain
+// comments do not): it makes a missing optional peer `any` there instead of a type error.
+/* eslint-disable @typescript-eslint/ban-ts-comment, @typescript-eslint/consistent-type-imports */
 export interface SteadyUpstreamOptions extends Omit<UpstreamOptions, 'name'> {
   /**
    * Defaults of the axios instance of this upstream (`@InjectAxios`); its requests still run on the upstream.
@@ -17,6 +20,7 @@ export interface SteadyUpstreamOptions extends Omit<UpstreamOptions, 'name'> {
    * @ts-ignore optional peer */
   ky?: import('ky').Options;
 }
+/* eslint-enable @typescript-eslint/ban-ts-comment, @typescript-eslint/consistent-type-imports */
 
 /** The options of {@link SteadyModule}: one entry per upstream, keyed by name. */
 export interface SteadyModuleOptions {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { RequestFallback, RequestFallbackValue } from '../http/fallback-response.ts';
+import type { RequestFallback } from '../http/fallback-response.ts';
 import type { CallContext, ResultInfo } from '../policies/policy.ts';
 
 /** Per-call policy options, accepted by `request()` and `execute()`. */
@@ -44,7 +44,7 @@ export interface UpstreamRequestOptions extends CallOptions {
   bodyTimeout?: number;
   /**
    * Answer instead of failing, for this call (replaces the upstream's `fallback`). Its value
-   * becomes the response by the rule of {@link RequestFallbackValue}: a `Response` or undici
+   * becomes the response by the rule of `RequestFallbackValue`: a `Response` or undici
    * response data as is, a string, bytes or a JSON value as the body of a `200`; anything else
    * fails the call with `STEADY_INVALID_OPTION`. So `request()` always resolves with response data.
    */
