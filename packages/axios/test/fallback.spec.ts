@@ -1,7 +1,7 @@
 import { AxiosError } from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpstreamEvents } from '@steady/core';
-import { startFaultServer } from '@steady/fault-server';
+import { deadOrigin } from '@steady/fault-server';
 import { createAxios, getUpstream } from '../src/index.ts';
 import { rejection } from './helpers.ts';
 
@@ -9,14 +9,6 @@ const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
-
-/** An origin nothing listens on: a real server's port, closed. */
-async function deadOrigin(): Promise<string> {
-  const s = await startFaultServer();
-  const url = s.url;
-  await s.close();
-  return url;
-}
 
 function track<T extends Parameters<typeof getUpstream>[0]>(api: T): T {
   closers.push(() => getUpstream(api).destroy());

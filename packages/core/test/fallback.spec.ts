@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fallbackAnswer, type UpstreamEvents, type UpstreamResponse } from '../src/index.ts';
+import { deadOrigin } from '@steady/fault-server';
 import { useHarness } from './harness.ts';
 
 const { server, upstream } = useHarness();
-
-/** An origin nothing listens on: a real server's port, closed. */
-async function deadOrigin(): Promise<string> {
-  const s = await server();
-  const url = s.url;
-  await s.close();
-  return url;
-}
 
 describe('a fallback answers request() with response data (one rule for every adapter)', () => {
   it('a Response becomes response data with its status, headers and body; the answer is kept', async () => {

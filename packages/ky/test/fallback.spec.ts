@@ -1,4 +1,4 @@
-import { startFaultServer, type FaultServer } from '@steady/fault-server';
+import { deadOrigin, startFaultServer, type FaultServer } from '@steady/fault-server';
 import ky, { HTTPError, type KyInstance } from 'ky';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getUpstream, steadyHooks, withSteady } from '../src/index.ts';
@@ -16,14 +16,6 @@ afterEach(async () => {
   await Promise.all(apis.splice(0).map((api) => getUpstream(api)?.destroy()));
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-
-/** An origin nothing listens on: a real server's port, closed. */
-async function deadOrigin(): Promise<string> {
-  const s = await startFaultServer();
-  const url = s.url;
-  await s.close();
-  return url;
-}
 
 describe('a fallback reaches the ky caller as a Response', () => {
   it('the Response the fallback returns is the one ky resolves with (upstream-wide fallback)', async () => {
