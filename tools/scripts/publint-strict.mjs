@@ -3,7 +3,7 @@
 // `EXPORTS_TYPES_INVALID_FORMAT@exports...types.require`). @steady/axios uses one: its `require`
 // types are CommonJS twins (`.d.cts`) of an ESM runtime loaded by `require(esm)`, so that CommonJS
 // apps see axios' CommonJS types (publint's concern, default-import interop, does not apply: the
-// package has no default export).
+// package has no default export). attw runs with `--ignore-rules false-cjs` for the same twins.
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { readFileSync } from 'node:fs';
