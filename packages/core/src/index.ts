@@ -1,4 +1,6 @@
 // Public API of @steady/core. Explicit named exports only.
+// First: refuse an unsupported Node.js with a clear error before undici loads.
+import './runtime/node-check.ts';
 export { createUpstream, Upstream } from './upstream/upstream.ts';
 export type {
   AttemptContext,
@@ -18,6 +20,7 @@ export {
   type TimeoutOptions,
   type TransportOptions,
 } from './options/upstream-options.ts';
+export type { TlsOptions } from './options/tls-options.ts';
 export {
   SteadyError,
   ErrorCode,
@@ -95,6 +98,12 @@ export {
   type DecodeOptions,
   type DecodeRules,
 } from './http/decompress.ts';
+export {
+  fallbackAnswer,
+  type FallbackAnswer,
+  type RequestFallback,
+  type RequestFallbackValue,
+} from './http/fallback-response.ts';
 export {
   DEFAULT_MAX_REDIRECTS,
   hopTimeout,
