@@ -11,6 +11,15 @@ export type {
 export type { UpstreamStats } from './upstream/stats.ts';
 export type { CallCounters } from './upstream/call-tracker.ts';
 export type { UpstreamOptions, ResolvedUpstreamOptions } from './options/resolve.ts';
+export type {
+  Fleet,
+  FleetBreakerControl,
+  FleetBudgetControl,
+  FleetBudgetView,
+  FleetMember,
+  FleetMembership,
+  FleetStats,
+} from './policies/fleet.ts';
 export {
   DEFAULT_TRANSPORT_OPTIONS,
   type PoolOptions,

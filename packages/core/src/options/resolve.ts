@@ -11,6 +11,7 @@ import {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from '../policies/index.ts';
+import { resolveFleet, type Fleet } from '../policies/fleet.ts';
 import { resolveTransportOptions, type ResolvedTransportOptions, type TransportOptions } from './upstream-options.ts';
 
 /** Every option of `createUpstream()`. */
@@ -23,6 +24,12 @@ export interface UpstreamOptions extends TransportOptions {
   bulkhead?: false | BulkheadOptions;
   /** Answers instead of failing when the pipeline fails (per call: `fallback` in the call options). */
   fallback?: FallbackHandler;
+  /**
+   * Share the breaker's openings and the retry budget with the other instances of the service
+   * (e.g. `redisFleet({ redis })` from `@steady/redis`). Nothing on a call's path waits for it.
+   * @default none: breaker and budget are per process
+   */
+  fleet?: Fleet;
 }
 
 /** Options after validation and defaults; frozen. */
@@ -31,6 +38,7 @@ export interface ResolvedUpstreamOptions extends ResolvedTransportOptions {
   breaker: ResolvedCircuitBreakerOptions | false;
   bulkhead: ResolvedBulkheadOptions | false;
   fallback: FallbackHandler | false;
+  fleet: Fleet | false;
 }
 
 /** Validate every option once, at construction; a bad one throws `STEADY_INVALID_OPTION` naming its path. */
@@ -46,5 +54,6 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
       transport.pool.connections * transport.pool.pipelining,
     ),
     fallback: resolveFallbackOptions(options.fallback, 'fallback'),
+    fleet: resolveFleet('fleet', options.fleet),
   });
 }

@@ -11,6 +11,7 @@ import {
   type Pipeline as PolicyPipeline,
   type RetryStats,
 } from '../policies/index.ts';
+import type { FleetMembership, FleetStats } from '../policies/fleet.ts';
 import type { CallContext } from '../policies/policy.ts';
 
 /** The upstream's view of its policies. */
@@ -18,7 +19,14 @@ export interface Pipeline {
   run<T>(attempt: (ctx: CallContext) => Promise<T>, ctx: CallContext, fallback?: FallbackHandler): Promise<T>;
   readonly breaker: CircuitBreakerPolicy | null;
   readonly idempotentMethods: readonly string[];
-  stats(): { retry: RetryStats | null; breaker: CircuitBreakerStats | null; bulkhead: BulkheadStats | null };
+  /** The upstream's link to its fleet; null without one. */
+  readonly fleet: FleetMembership | null;
+  stats(): {
+    retry: RetryStats | null;
+    breaker: CircuitBreakerStats | null;
+    bulkhead: BulkheadStats | null;
+    fleet: FleetStats | null;
+  };
 }
 
 /**
@@ -31,6 +39,15 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
     { upstream: options.name, events: deps.events },
   );
   const upstreamFallback = options.fallback === false ? null : new FallbackPolicy(options.fallback);
+  const fleet =
+    options.fleet === false
+      ? null
+      : options.fleet.join({
+          upstream: options.name,
+          breaker: pipeline.breaker?.fleetControl() ?? null,
+          budget: pipeline.budget?.fleetControl() ?? null,
+        });
+  if (fleet !== null) pipeline.breaker?.attachFleet(fleet);
   return {
     run(attempt, ctx, fallback) {
       const outer = fallback === undefined ? upstreamFallback : new FallbackPolicy(fallback);
@@ -39,10 +56,12 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
     },
     breaker: pipeline.breaker,
     idempotentMethods: options.retry === false ? DEFAULT_IDEMPOTENT_METHODS : options.retry.methods,
+    fleet,
     stats: () => ({
       retry: pipeline.retry?.stats() ?? null,
       breaker: pipeline.breaker?.stats() ?? null,
       bulkhead: pipeline.bulkhead?.stats() ?? null,
+      fleet: fleet?.stats() ?? null,
     }),
   };
 }

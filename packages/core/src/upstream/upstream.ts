@@ -229,11 +229,13 @@ export class Upstream {
   /** Immediate close: in-flight calls fail, sockets are destroyed. */
   async destroy(): Promise<void> {
     this.#closing ??= Promise.resolve();
+    this.#pipeline.fleet?.leave();
     await this.#pool.pool.destroy().catch(() => {});
     this.#finish(false);
   }
 
   async #close(): Promise<void> {
+    this.#pipeline.fleet?.leave();
     this.#events.emit('closing', () => ({ upstream: this.name, inFlight: this.#calls.inFlight }));
     const deadline = Date.now() + this.options.closeTimeout;
     const drained = await this.#calls.drain(this.options.closeTimeout);
