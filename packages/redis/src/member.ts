@@ -21,6 +21,8 @@ export interface FleetLink {
   readonly name: string;
   /** Whether the last sync succeeded and is at most one flush period old. */
   readonly connected: boolean;
+  /** `Date.now()` when the fleet last fell back to local decisions; null while connected. */
+  readonly localSince: number | null;
   /** Sync every member now (coalesced with a sync in flight). */
   syncSoon(): void;
   /** Ask Redis for one half-open probe token; false on refusal or any failure. */
@@ -35,12 +37,13 @@ export interface SyncRequest {
   readonly args: Array<string | number>;
   readonly calls: number;
   readonly retries: number;
+  readonly lease: number;
   readonly event: '' | 'closed' | 'reset';
   readonly published: boolean;
 }
 
 /** SYNC's reply. */
-type SyncReply = [number, number, Array<string | number>, number, number, number, number];
+type SyncReply = [number, number, Array<string | number>, number, number, number, number, number];
 
 const BUDGET_BUCKETS = 10;
 
@@ -69,6 +72,8 @@ export class RedisFleetMember implements FleetMembership {
   #fleetIsolated = false;
   #fleetCalls = 0;
   #fleetRetries = 0;
+  /** The budget lease Redis counts as spent for this instance (returned at the next sync). */
+  #lease = 0;
   #syncs = 0;
   #failures = 0;
   #probesGranted = 0;
@@ -136,6 +141,7 @@ export class RedisFleetMember implements FleetMembership {
       connected: this.connected,
       instances: this.#instances,
       lastSyncAgeMs: this.#lastSyncAt === null ? null : now - this.#lastSyncAt,
+      localForMs: this.#link.localSince === null ? null : now - this.#link.localSince,
       fleet: this.#link.name,
       instanceId: this.#link.instanceId,
       quorum: this.#link.quorum,
@@ -144,7 +150,8 @@ export class RedisFleetMember implements FleetMembership {
       isolated: this.#fleetIsolated,
       probeTokens: this.#tokens,
       probesGranted: this.#probesGranted,
-      budget: this.#budget === null ? null : { calls: this.#fleetCalls, retries: this.#fleetRetries },
+      budget:
+        this.#budget === null ? null : { calls: this.#fleetCalls, retries: this.#fleetRetries, lease: this.#lease },
       syncs: this.#syncs,
       syncFailures: this.#failures,
     };
@@ -173,6 +180,7 @@ export class RedisFleetMember implements FleetMembership {
     const event = this.#event;
     const published = this.#publish;
     const k = this.keys;
+    const budget = this.#budget;
     return {
       keys: [k.instances, k.votes, k.isolated, k.seq, k.probes],
       args: [
@@ -192,9 +200,13 @@ export class RedisFleetMember implements FleetMembership {
         published ? channel : '',
         `${this.upstream}\n${this.#link.instanceId}`,
         Math.max(own, 60_000),
+        budget === null ? '' : budget.ratio,
+        budget === null ? 0 : budget.reserve,
+        this.#lease,
       ],
       calls,
       retries,
+      lease: this.#lease,
       event,
       published,
     };
@@ -202,7 +214,7 @@ export class RedisFleetMember implements FleetMembership {
 
   /** A sync answered: adopt the fleet's view. */
   apply(reply: unknown, request: SyncRequest): void {
-    const [serverNow, instances, votes, isolated, seq, fleetCalls, fleetRetries] = reply as SyncReply;
+    const [serverNow, instances, votes, isolated, seq, fleetCalls, fleetRetries, granted] = reply as SyncReply;
     const now = Date.now();
     this.#syncs++;
     this.#synced = true;
@@ -211,6 +223,7 @@ export class RedisFleetMember implements FleetMembership {
     this.#fleetIsolated = Number(isolated) === 1;
     this.#fleetCalls = Number(fleetCalls);
     this.#fleetRetries = Number(fleetRetries);
+    this.#lease = Number(granted);
     if (request.event !== '' && this.#event === request.event) this.#event = '';
     if (request.published) this.#publish = false;
     this.#probeFailed = false;
@@ -246,16 +259,19 @@ export class RedisFleetMember implements FleetMembership {
         }
       }
     }
-    this.#budget?.share({ calls: this.#fleetCalls, retries: this.#fleetRetries, instances: Math.max(1, this.#instances) });
+    this.#budget?.share({
+      calls: this.#fleetCalls,
+      retries: this.#fleetRetries,
+      instances: Math.max(1, this.#instances),
+      granted: this.#lease,
+    });
   }
 
-  /** A sync failed (`delivered`: its counts may have reached Redis anyway, after a timeout). */
-  failed(request: SyncRequest, delivered: boolean): void {
+  /** A sync failed: Redis ran nothing, so its counts go with the next one and the lease Redis knows is unchanged. */
+  failed(request: SyncRequest): void {
     this.#failures++;
-    if (!delivered) {
-      this.#carry.calls += request.calls;
-      this.#carry.retries += request.retries;
-    }
+    this.#carry.calls += request.calls;
+    this.#carry.retries += request.retries;
     this.disconnected();
   }
 

@@ -26,6 +26,7 @@ export class RedisFleet implements Fleet, FleetLink {
   #again = false;
   #soon = false;
   #connected = false;
+  #localSince: number | null = Date.now();
   #closed = false;
 
   constructor(options: RedisFleetOptions) {
@@ -49,6 +50,9 @@ export class RedisFleet implements Fleet, FleetLink {
   /** The last sync succeeded and no later one has failed or timed out. */
   get connected(): boolean {
     return this.#connected;
+  }
+  get localSince(): number | null {
+    return this.#localSince;
   }
 
   join(member: FleetMember): FleetMembership {
@@ -128,6 +132,7 @@ export class RedisFleet implements Fleet, FleetLink {
   #setDisconnected(): void {
     if (!this.#connected) return;
     this.#connected = false;
+    this.#localSince = Date.now();
     for (const member of this.#members.values()) member.disconnected();
   }
 
@@ -151,16 +156,12 @@ export class RedisFleet implements Fleet, FleetLink {
       else pipeline.eval(SYNC.source, request.keys.length, ...request.keys, ...request.args);
     }
     const sent = pipeline.exec();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      for (const [member, request] of batch) member.failed(request, true);
-      this.#setDisconnected();
-    }, this.options.flushInterval);
+    // No answer within a flush period: decide locally from now on. A late answer still counts
+    // (it carries the budget lease Redis granted), and no other sync starts before it.
+    const timer = setTimeout(() => this.#setDisconnected(), this.options.flushInterval);
     try {
       const results = (await sent) ?? [];
       clearTimeout(timer);
-      if (timedOut) return;
       let ok = 0;
       batch.forEach(([member, request], i) => {
         const [error, reply] = results[i] ?? [new Error('no reply'), undefined];
@@ -172,21 +173,20 @@ export class RedisFleet implements Fleet, FleetLink {
             this.#loaded.delete(SYNC.sha);
             this.#again = true;
           }
-          member.failed(request, false);
+          member.failed(request);
         }
       });
       if (ok === batch.length) {
         this.#connected = true;
+        this.#localSince = null;
         if (!useSha) this.#loaded.add(SYNC.sha);
       } else if (!this.#again) {
         this.#setDisconnected();
       }
     } catch {
       clearTimeout(timer);
-      if (!timedOut) {
-        for (const [member, request] of batch) member.failed(request, false);
-        this.#setDisconnected();
-      }
+      for (const [member, request] of batch) member.failed(request);
+      this.#setDisconnected();
     } finally {
       this.#inFlight = false;
       if (this.#again && !this.#closed) this.syncSoon();

@@ -47,9 +47,14 @@ export function eventsChannel(prefix: string, fleet: string): string {
  *       6 budget window ms, 7 budget buckets, 8 own vote: remaining open ms (0: none),
  *       9 probe failed (1/0), 10 half-open probes, 11 locally isolated (1/0),
  *       12 seq last seen (-1: unknown), 13 event: '' | 'closed' | 'reset',
- *       14 channel ('' : do not publish), 15 message, 16 longest open period ms
+ *       14 channel ('' : do not publish), 15 message, 16 longest open period ms,
+ *       17 budget ratio ('' : no budget), 18 budget reserve, 19 lease granted at the last sync
  * Returns: { server now ms, live instances, {id, until, ...} votes, isolated 0/1, seq,
- *            fleet calls, fleet retries }
+ *            fleet calls, fleet retries, lease granted now }
+ *
+ * The budget leases: a sync counts this instance's unused lease back, then grants it a share
+ * (`1 / instances`, rounded up) of what the fleet has left, counted as spent until the next
+ * sync. Leases are handed out one script at a time, so together they never exceed the budget.
  */
 export const SYNC_SCRIPT = `
 local t = redis.call('TIME')
@@ -91,27 +96,33 @@ end
 local isolated = redis.call('EXISTS', KEYS[3])
 local seq = tonumber(redis.call('GET', KEYS[4]) or '0')
 
-local window = tonumber(ARGV[6])
-local buckets = tonumber(ARGV[7])
-local width = window / buckets
-local bucket = math.floor(now / width)
-local calls = tonumber(ARGV[3])
-local retries = tonumber(ARGV[4])
-if calls > 0 or retries > 0 then
+local fleetCalls, fleetRetries, grant = 0, 0, 0
+if ARGV[17] ~= '' then
+  local window = tonumber(ARGV[6])
+  local buckets = tonumber(ARGV[7])
+  local width = window / buckets
+  local bucket = math.floor(now / width)
   local key = ARGV[5] .. ':' .. bucket
-  if calls > 0 then redis.call('HINCRBY', key, 'c', calls) end
-  if retries > 0 then redis.call('HINCRBY', key, 'r', retries) end
-  redis.call('PEXPIRE', key, math.ceil(window + width))
-end
-local fleetCalls, fleetRetries = 0, 0
-for b = bucket - buckets + 1, bucket do
-  local v = redis.call('HMGET', ARGV[5] .. ':' .. b, 'c', 'r')
-  fleetCalls = fleetCalls + tonumber(v[1] or '0')
-  fleetRetries = fleetRetries + tonumber(v[2] or '0')
+  local calls = tonumber(ARGV[3])
+  local retries = tonumber(ARGV[4]) - tonumber(ARGV[19])
+  if calls ~= 0 then redis.call('HINCRBY', key, 'c', calls) end
+  if retries ~= 0 then redis.call('HINCRBY', key, 'r', retries) end
+  for b = bucket - buckets + 1, bucket do
+    local v = redis.call('HMGET', ARGV[5] .. ':' .. b, 'c', 'r')
+    fleetCalls = fleetCalls + tonumber(v[1] or '0')
+    fleetRetries = fleetRetries + tonumber(v[2] or '0')
+  end
+  local left = tonumber(ARGV[17]) * fleetCalls + tonumber(ARGV[18]) - fleetRetries
+  if left >= 1 then
+    grant = math.ceil(left / math.max(1, instances))
+    if grant > left then grant = math.floor(left) end
+    redis.call('HINCRBY', key, 'r', grant)
+  end
+  if calls ~= 0 or retries ~= 0 or grant > 0 then redis.call('PEXPIRE', key, math.ceil(window + width)) end
 end
 
 if ARGV[14] ~= '' then redis.call('PUBLISH', ARGV[14], ARGV[15]) end
-return { now, instances, votes, isolated, seq, fleetCalls, fleetRetries }
+return { now, instances, votes, isolated, seq, fleetCalls, fleetRetries, grant }
 `;
 
 /**

@@ -51,6 +51,11 @@ export interface FleetBudgetView {
   readonly retries: number;
   /** Live instances sharing the budget (at least 1). */
   readonly instances: number;
+  /**
+   * Retries this instance may make until the next sync: its lease of what the fleet had left
+   * (the fleet counts a lease as spent until the next sync returns what was not used).
+   */
+  readonly granted: number;
 }
 
 /** The retry budget as the fleet sees it. */
@@ -60,7 +65,7 @@ export interface FleetBudgetControl {
   readonly window: number;
   /** Retries always allowed per window, fleet-wide (`minPerSecond × window / 1000`). */
   readonly reserve: number;
-  /** Calls and retries counted since the last `take()` (they are then "in flight" until `share()`). */
+  /** Calls and retries counted since the last `take()` (they are in flight until `share()`). */
   take(): { calls: number; retries: number };
   /** The fleet's totals after a sync (which included the last `take()`), or null: decide locally. */
   share(view: FleetBudgetView | null): void;

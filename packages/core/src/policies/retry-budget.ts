@@ -71,7 +71,7 @@ export interface RetryBudgetStats {
   /** Retries still allowed now (this instance's share of the fleet's, when a fleet is in sync). */
   available: number;
   /** Fleet-wide figures as of the last sync; null without a fleet or while it is out of reach. */
-  fleet: (FleetBudgetView & { available: number }) | null;
+  fleet: FleetBudgetView | null;
 }
 
 /**
@@ -79,15 +79,15 @@ export interface RetryBudgetStats {
  * retry withdraws 1, allowed while `retries < ratio × calls + minPerSecond × window / 1000`.
  *
  * With a fleet in sync, the same rule holds over the fleet's totals: between two syncs this
- * instance may spend its share (`1 / instances`) of what the fleet had left at the last sync,
- * plus `ratio` × its own calls since then. Out of sync, it falls back to its local window.
+ * instance may spend the lease the fleet granted it at the last sync (a share of what the
+ * fleet had left), plus `ratio` × its own calls since then. Out of sync, it decides from its
+ * local window alone.
  */
 export class RetryBudget {
   readonly options: ResolvedRetryBudgetOptions;
   readonly #window: SlidingWindow<'calls' | 'retries'>;
   readonly #reserve: number;
   #fleet: FleetBudgetView | null = null;
-  #fleetAvailable = 0;
   /** Calls and retries not yet taken by the fleet, and those taken but not yet in a view. */
   #pendingCalls = 0;
   #pendingRetries = 0;
@@ -132,15 +132,13 @@ export class RetryBudget {
         this.#sentCalls = 0;
         this.#sentRetries = 0;
         this.#fleet = view;
-        this.#fleetAvailable =
-          view === null ? 0 : Math.max(0, this.options.ratio * view.calls + this.#reserve - view.retries);
       },
     };
   }
 
   stats(): RetryBudgetStats {
     const { calls, retries } = this.#window.totals();
-    const fleet = this.#fleet === null ? null : { ...this.#fleet, available: Math.ceil(this.#fleetAvailable) };
+    const fleet = this.#fleet === null ? null : { ...this.#fleet };
     return { ratio: this.options.ratio, window: this.options.window, calls, retries, available: this.#available(), fleet };
   }
 
@@ -148,7 +146,7 @@ export class RetryBudget {
     if (this.#fleet !== null) {
       const calls = this.#pendingCalls + this.#sentCalls;
       const retries = this.#pendingRetries + this.#sentRetries;
-      return Math.max(0, Math.ceil(this.#fleetAvailable / this.#fleet.instances + this.options.ratio * calls - retries));
+      return Math.max(0, Math.floor(this.#fleet.granted + this.options.ratio * calls - retries));
     }
     const { calls, retries } = this.#window.totals();
     return Math.max(0, Math.ceil(this.options.ratio * calls + this.#reserve - retries));
