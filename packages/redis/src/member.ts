@@ -3,13 +3,7 @@
  * (kept in memory until the next sync), and what each sync's answer changes locally.
  * Nothing here waits: the breaker and the budget call these methods on a call's path.
  */
-import type {
-  FleetBreakerControl,
-  FleetBudgetControl,
-  FleetMember,
-  FleetMembership,
-  FleetStats,
-} from '@steady/core';
+import type { FleetBreakerControl, FleetBudgetControl, FleetMember, FleetMembership, FleetStats } from '@steady/core';
 import { upstreamKeys, type UpstreamKeys } from './scripts.ts';
 
 /** What a member needs from its fleet. */

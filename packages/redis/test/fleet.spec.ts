@@ -4,6 +4,7 @@
  * The scenarios run in order on the same processes (starting Node processes is the slow part).
  */
 import { startFaultServer, type FaultServer } from '@steady/fault-server';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from './redis-server.ts';
 import { startWorkers, until, type Tally, type Worker } from './workers.ts';
@@ -56,8 +57,7 @@ afterAll(async () => {
 }, 30_000);
 
 const all = <T>(f: (w: Worker, i: number) => Promise<T>): Promise<T[]> => Promise.all(workers.map(f));
-const requestsTo = (paths: string[]): number =>
-  paths.reduce((sum, p) => sum + (server.counters().byPath[p] ?? 0), 0);
+const requestsTo = (paths: string[]): number => paths.reduce((sum, p) => sum + (server.counters().byPath[p] ?? 0), 0);
 const PATHS = ['/w0', '/w1', '/w2', '/w3'];
 
 /** Wait until every worker's fleet link of `upstream` has synced `n` more times. */
@@ -193,10 +193,51 @@ describe('circuit breaker', () => {
   });
 });
 
+describe('cost in Redis', () => {
+  it('a few commands per second per instance whatever the call rate; every key namespaced and expiring', async () => {
+    const client = new Redis({ port: redis.port, host: '127.0.0.1', lazyConnect: true });
+    await client.connect();
+    try {
+      const scripts = async (): Promise<number> => {
+        const info = await client.info('commandstats');
+        return [...info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+      };
+      await all((w) => w.loop('steady', '/', 5)); // up to 200 calls/s per instance
+      await flushPeriods('steady', 1);
+      const started = Date.now();
+      const before = await scripts();
+      await flushPeriods('steady', 4);
+      const seconds = (Date.now() - started) / 1000;
+      const perInstance = (await scripts()) - before;
+      const tallies = await all((w) => w.stopLoop());
+      const calls = tallies.reduce((n, t) => n + t.calls, 0);
+      const rate = perInstance / INSTANCES / seconds;
+      console.info(
+        `cost: ${rate.toFixed(1)} scripts/s per instance (3 upstreams, flush ${FLUSH} ms) for ${(calls / seconds).toFixed(0)} calls/s`,
+      );
+      // One script per upstream per flush period (3 × 4/s here; 2/s per upstream at the default 500 ms).
+      expect(rate).toBeLessThanOrEqual(3 * (1000 / FLUSH) + 1);
+      expect(calls / seconds).toBeGreaterThan(3 * rate * INSTANCES);
+
+      const keys = await client.keys('*');
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        expect(key.startsWith('steady:{spec:')).toBe(true);
+        expect(await client.pttl(key)).toBeGreaterThan(0);
+      }
+    } finally {
+      client.disconnect();
+    }
+  }, 30_000);
+});
+
 /** Healthy upstream, calls every 10 ms: the baseline tally, then the tally while `during` runs. */
 async function underTrouble(during: () => Promise<void>): Promise<{ before: Tally[]; trouble: Tally[] }> {
   await all((w) => w.loop('steady', '/', 10));
-  await flushPeriods('steady', 2);
+  await flushPeriods('steady', 1);
+  await all((w) => w.loopTally()); // warm-up, dropped
+  // As long as the trouble lasts, under the same stats() polling.
+  await flushPeriods('steady', 4);
   const before = await all((w) => w.loopTally());
   await during();
   const trouble = await all((w) => w.loopTally());

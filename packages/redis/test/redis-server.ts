@@ -36,10 +36,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number): Promise<ChildProcess> {
+function launch(port: number, binary: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(
-      'redis-server',
+      binary,
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -51,7 +51,10 @@ function launch(port: number): Promise<ChildProcess> {
       if (error) reject(error);
       else resolve(child);
     };
-    const timer = setTimeout(() => done(new Error(`redis-server did not accept connections on ${port} in 10 s`)), 10_000);
+    const timer = setTimeout(
+      () => done(new Error(`redis-server did not accept connections on ${port} in 10 s`)),
+      10_000,
+    );
     child.once('error', (error: NodeJS.ErrnoException) =>
       done(error.code === 'ENOENT' ? new Error(REDIS_MISSING) : error),
     );
@@ -82,10 +85,10 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Start a redis-server on a free loopback port. */
-export async function startRedis(): Promise<TestRedis> {
+/** Start a redis-server on a free loopback port (`binary` for the missing-binary test). */
+export async function startRedis(binary = 'redis-server'): Promise<TestRedis> {
   const port = await freePort();
-  let child = await launch(port);
+  let child = await launch(port, binary);
   const signal = (name: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
   };
@@ -100,7 +103,7 @@ export async function startRedis(): Promise<TestRedis> {
       await exited(child);
     },
     async restart() {
-      child = await launch(port);
+      child = await launch(port, binary);
     },
     pause: () => signal('SIGSTOP'),
     resume: () => signal('SIGCONT'),

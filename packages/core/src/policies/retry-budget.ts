@@ -139,7 +139,14 @@ export class RetryBudget {
   stats(): RetryBudgetStats {
     const { calls, retries } = this.#window.totals();
     const fleet = this.#fleet === null ? null : { ...this.#fleet };
-    return { ratio: this.options.ratio, window: this.options.window, calls, retries, available: this.#available(), fleet };
+    return {
+      ratio: this.options.ratio,
+      window: this.options.window,
+      calls,
+      retries,
+      available: this.#available(),
+      fleet,
+    };
   }
 
   #available(): number {
