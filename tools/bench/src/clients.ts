@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { Pool } from 'undici';
 import type { UpstreamOptions } from '@steady/core';
+import { steadyFleetClient } from './fleet-client.ts';
 
 /** One client instance bound to one origin. */
 export interface BenchClient {
@@ -39,7 +40,7 @@ export interface ClientSpec {
 }
 
 /** Client ids, in table order. */
-export type ClientId = 'undici' | 'steady' | 'fetch' | 'axios' | 'steady-axios' | 'ky' | 'steady-ky';
+export type ClientId = 'undici' | 'steady' | 'fetch' | 'axios' | 'steady-axios' | 'ky' | 'steady-ky' | 'steady-fleet';
 
 function steadyOptions(setup: ClientSetup): UpstreamOptions {
   return { origin: setup.origin, ...setup.steady };
@@ -186,6 +187,7 @@ export const CLIENTS: readonly ClientSpec[] = [
   steadyAxiosClient,
   kyClient,
   steadyKyClient,
+  steadyFleetClient,
 ];
 
 /** The clients whose modules load here; the rest are returned as `missing` with the reason. */
