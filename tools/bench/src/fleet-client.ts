@@ -69,9 +69,7 @@ export const steadyFleetClient: ClientSpec = {
     return {
       get: (path, signal) => read(upstream.request(path, { signal })),
       post: (path, body, signal) =>
-        read(
-          upstream.request(path, { method: 'POST', body, signal, headers: { 'content-type': 'application/json' } }),
-        ),
+        read(upstream.request(path, { method: 'POST', body, signal, headers: { 'content-type': 'application/json' } })),
       close: async () => {
         await upstream.destroy();
         redis.disconnect();
