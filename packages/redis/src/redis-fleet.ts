@@ -158,7 +158,7 @@ export class RedisFleet implements Fleet, FleetLink {
     const sent = pipeline.exec();
     // No answer within a flush period: decide locally from now on. A late answer still counts
     // (it carries the budget lease Redis granted), and no other sync starts before it.
-    const timer = setTimeout(() => this.#setDisconnected(), this.options.flushInterval);
+    const timer = setTimeout(() => this.#setDisconnected(), this.options.flushInterval).unref();
     try {
       const results = (await sent) ?? [];
       clearTimeout(timer);
@@ -210,7 +210,7 @@ export class RedisFleet implements Fleet, FleetLink {
 
   #withDeadline<T>(promise: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('redis: no answer in time')), this.options.flushInterval);
+      const timer = setTimeout(() => reject(new Error('redis: no answer in time')), this.options.flushInterval).unref();
       promise.then(
         (value) => {
           clearTimeout(timer);

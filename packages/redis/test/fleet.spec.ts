@@ -135,8 +135,10 @@ describe('circuit breaker', () => {
     for (const p of PATHS) server.route(p, { status: 503 });
     const whileOpen = requestsTo(['/w2', '/w3']);
     await flushPeriods('breaker', 2);
-    const stillOpen = await all(async (w) => (await w.stats('breaker')).breaker?.state);
-    if (stillOpen[2] === 'open' && stillOpen[3] === 'open') expect(requestsTo(['/w2', '/w3'])).toBe(whileOpen);
+    const sent = requestsTo(['/w2', '/w3']);
+    const states = await all(async (w) => (await w.stats('breaker')).breaker?.state);
+    expect([states[2], states[3]]).toEqual(['open', 'open']);
+    expect(sent).toBe(whileOpen);
 
     // Half-open: the open periods end; across the fleet at most halfOpenProbes (1) probe goes out.
     const beforeProbe = requestsTo(PATHS);
