@@ -20,13 +20,21 @@ export type {
   FleetMembership,
   FleetStats,
 } from './policies/fleet.ts';
+export { MAX_TIMER_DELAY } from './options/validate.ts';
 export {
   DEFAULT_TRANSPORT_OPTIONS,
   type PoolOptions,
   type TimeoutOptions,
   type TransportOptions,
 } from './options/upstream-options.ts';
-export { SteadyError, ErrorCode, isSteadyError, redactUrl, type ErrorContext } from './errors/steady-error.ts';
+export {
+  SteadyError,
+  ErrorCode,
+  isSteadyError,
+  printable,
+  redactUrl,
+  type ErrorContext,
+} from './errors/steady-error.ts';
 export {
   AbortedError,
   BulkheadFullError,
@@ -35,7 +43,10 @@ export {
   InvalidOptionError,
   InvalidRequestError,
   NetworkError,
+  ProtocolError,
+  ResponseTooLargeError,
   TimeoutError,
+  TlsError,
   isAbortedError,
   isBulkheadFullError,
   isCircuitOpenError,
@@ -43,7 +54,10 @@ export {
   isInvalidOptionError,
   isInvalidRequestError,
   isNetworkError,
+  isProtocolError,
+  isResponseTooLargeError,
   isTimeoutError,
+  isTlsError,
   type Delivery,
   type TimeoutPhase,
 } from './errors/errors.ts';

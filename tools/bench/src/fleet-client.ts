@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { trackChild } from './children.ts';
+import { JSON_HEADERS, status, steadyOptions } from './client-kit.ts';
 import type { ClientSpec } from './clients.ts';
 
 let server: Promise<{ port: number; child: ChildProcess }> | undefined;
@@ -60,16 +61,11 @@ export const steadyFleetClient: ClientSpec = {
     ]);
     const redis = new Redis({ port, host: '127.0.0.1' });
     const fleet = redisFleet({ redis, name: 'bench' });
-    const upstream = createUpstream({ origin: setup.origin, ...setup.steady, fleet });
-    const read = async (pending: ReturnType<typeof upstream.request>): Promise<number> => {
-      const response = await pending;
-      await response.body.json().catch(() => undefined);
-      return response.statusCode;
-    };
+    const upstream = createUpstream({ ...steadyOptions(setup), fleet });
     return {
-      get: (path, signal) => read(upstream.request(path, { signal })),
+      get: (path, signal) => status(upstream.request(path, { signal })),
       post: (path, body, signal) =>
-        read(upstream.request(path, { method: 'POST', body, signal, headers: { 'content-type': 'application/json' } })),
+        status(upstream.request(path, { method: 'POST', body, signal, headers: JSON_HEADERS })),
       close: async () => {
         await upstream.destroy();
         redis.disconnect();

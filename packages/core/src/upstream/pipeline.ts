@@ -21,6 +21,8 @@ export interface Pipeline {
   readonly idempotentMethods: readonly string[];
   /** The upstream's link to its fleet; null without one. */
   readonly fleet: FleetMembership | null;
+  /** End every call at once (queued, in flight, sleeping in backoff, held bodies) with `reasonFor(ctx)`. */
+  abortAll(reasonFor: (ctx: CallContext) => unknown): void;
   stats(): {
     retry: RetryStats | null;
     breaker: CircuitBreakerStats | null;
@@ -55,6 +57,7 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
       return outer.execute((c) => pipeline.policy.execute(attempt, c), ctx);
     },
     breaker: pipeline.breaker,
+    abortAll: (reasonFor) => pipeline.abortAll(reasonFor),
     idempotentMethods: options.retry === false ? DEFAULT_IDEMPOTENT_METHODS : options.retry.methods,
     fleet,
     stats: () => ({
