@@ -13,6 +13,15 @@ export type {
 export type { UpstreamStats } from './upstream/stats.ts';
 export type { CallCounters } from './upstream/call-tracker.ts';
 export type { UpstreamOptions, ResolvedUpstreamOptions } from './options/resolve.ts';
+export type {
+  Fleet,
+  FleetBreakerControl,
+  FleetBudgetControl,
+  FleetBudgetView,
+  FleetMember,
+  FleetMembership,
+  FleetStats,
+} from './policies/fleet.ts';
 export { MAX_TIMER_DELAY } from './options/validate.ts';
 export {
   DEFAULT_TRANSPORT_OPTIONS,

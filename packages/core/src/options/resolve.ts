@@ -11,6 +11,7 @@ import {
   type RetryOptions,
 } from '../policies/index.ts';
 import type { RequestFallback } from '../http/fallback-response.ts';
+import { resolveFleet, type Fleet } from '../policies/fleet.ts';
 import { resolveTransportOptions, type ResolvedTransportOptions, type TransportOptions } from './upstream-options.ts';
 
 /** Every option of `createUpstream()`. */
@@ -29,6 +30,12 @@ export interface UpstreamOptions extends TransportOptions {
    * @default undefined (no fallback)
    */
   fallback?: RequestFallback;
+  /**
+   * Share the breaker's openings and the retry budget with the other instances of the service
+   * (e.g. `redisFleet({ redis })` from `@steady/redis`). Nothing on a call's path waits for it.
+   * @default none: breaker and budget are per process
+   */
+  fleet?: Fleet;
 }
 
 /** Options after validation and defaults; frozen. */
@@ -37,6 +44,7 @@ export interface ResolvedUpstreamOptions extends ResolvedTransportOptions {
   breaker: ResolvedCircuitBreakerOptions | false;
   bulkhead: ResolvedBulkheadOptions | false;
   fallback: RequestFallback | false;
+  fleet: Fleet | false;
 }
 
 /** Validate every option once, at construction; a bad one throws `STEADY_INVALID_OPTION` naming its path. */
@@ -52,5 +60,6 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
       transport.pool.connections * transport.pool.pipelining,
     ),
     fallback: resolveFallbackOptions(options.fallback, 'fallback') as RequestFallback | false,
+    fleet: resolveFleet('fleet', options.fleet),
   });
 }

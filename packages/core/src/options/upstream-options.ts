@@ -119,6 +119,7 @@ const TOP_KEYS = [
   'breaker',
   'bulkhead',
   'fallback',
+  'fleet',
 ] as const;
 const POOL_KEYS = [
   'connections',

@@ -10,6 +10,7 @@ import {
   type Pipeline as PolicyPipeline,
   type RetryStats,
 } from '../policies/index.ts';
+import type { FleetMembership, FleetStats } from '../policies/fleet.ts';
 import type { CallContext } from '../policies/policy.ts';
 
 /** The upstream's view of its policies. */
@@ -18,9 +19,16 @@ export interface Pipeline {
   run<T>(attempt: (ctx: CallContext) => Promise<T>, ctx: CallContext, fallback: FallbackPolicy | null): Promise<T>;
   readonly breaker: CircuitBreakerPolicy | null;
   readonly idempotentMethods: readonly string[];
+  /** The upstream's link to its fleet; null without one. */
+  readonly fleet: FleetMembership | null;
   /** End every call at once (queued, in flight, sleeping in backoff, held bodies) with `reasonFor(ctx)`. */
   abortAll(reasonFor: (ctx: CallContext) => unknown): void;
-  stats(): { retry: RetryStats | null; breaker: CircuitBreakerStats | null; bulkhead: BulkheadStats | null };
+  stats(): {
+    retry: RetryStats | null;
+    breaker: CircuitBreakerStats | null;
+    bulkhead: BulkheadStats | null;
+    fleet: FleetStats | null;
+  };
 }
 
 /**
@@ -33,6 +41,15 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
     { retry: options.retry, breaker: options.breaker, bulkhead: options.bulkhead, fallback: false },
     { upstream: options.name, events: deps.events },
   );
+  const fleet =
+    options.fleet === false
+      ? null
+      : options.fleet.join({
+          upstream: options.name,
+          breaker: pipeline.breaker?.fleetControl() ?? null,
+          budget: pipeline.budget?.fleetControl() ?? null,
+        });
+  if (fleet !== null) pipeline.breaker?.attachFleet(fleet);
   return {
     run(attempt, ctx, fallback) {
       if (fallback === null) return pipeline.policy.execute(attempt, ctx);
@@ -41,10 +58,12 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
     breaker: pipeline.breaker,
     abortAll: (reasonFor) => pipeline.abortAll(reasonFor),
     idempotentMethods: options.retry === false ? DEFAULT_IDEMPOTENT_METHODS : options.retry.methods,
+    fleet,
     stats: () => ({
       retry: pipeline.retry?.stats() ?? null,
       breaker: pipeline.breaker?.stats() ?? null,
       bulkhead: pipeline.bulkhead?.stats() ?? null,
+      fleet: fleet?.stats() ?? null,
     }),
   };
 }

@@ -261,6 +261,7 @@ export class Upstream {
    */
   async destroy(): Promise<void> {
     this.#closing ??= Promise.resolve();
+    this.#pipeline.fleet?.leave();
     await this.#abortEverything();
     this.#finish(false);
   }
@@ -278,6 +279,7 @@ export class Upstream {
     new ClosedError({ upstream: this.name, method: ctx.method, url: ctx.url, attempt: ctx.attempt });
 
   async #close(): Promise<void> {
+    this.#pipeline.fleet?.leave();
     this.#events.emit('closing', () => ({ upstream: this.name, inFlight: this.#calls.inFlight }));
     const deadline = Date.now() + this.options.closeTimeout;
     const drained = await this.#calls.drain(this.options.closeTimeout);
