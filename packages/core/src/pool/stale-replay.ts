@@ -1,11 +1,16 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { callTracing } from '../events/diagnostics.ts';
 import { errorCode, isIdempotentRequest, isReplayableBody, STALE_SOCKET_CODES } from '../http/request-facts.ts';
 import type { ClientAware, TrackedClient } from './tracked-client.ts';
 
 /** What the replay reports, for stats and the `replay` event. */
 export interface ReplayHooks {
   onReplay(method: string, path: string, reason: string): void;
+  /** A pool socket opened (for the `steady:upstream:socket` channel). */
+  onSocketOpen?(socket: Socket): void;
   /** Type an error raised while the response body streams (the caller reads it from the body). */
   mapBodyError?(error: Error, method: string, path: string): Error;
 }
@@ -46,11 +51,14 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
   #responded = false;
   #replayed = false;
   #settled = false;
+  /** The request's async context, kept only while calls are traced: the replay is reported in it. */
+  readonly #context: (<R>(fn: () => R) => R) | undefined;
 
   constructor(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, hooks: ReplayHooks) {
     this.#options = options;
     this.#handler = handler;
     this.#hooks = hooks;
+    this.#context = callTracing.hasSubscribers ? AsyncLocalStorage.snapshot() : undefined;
     this.#proxy = new ProxyController(
       () => this.#controller,
       (reason) => this.#abortBetweenAttempts(reason),
@@ -115,7 +123,11 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
       const client = this.#client!;
       this.#controller = null;
       const method = (this.#options.method ?? 'GET').toUpperCase();
-      this.#hooks.onReplay(method, String(this.#options.path ?? '/'), errorCode(error) ?? error.message);
+      const reason = errorCode(error) ?? error.message;
+      const report = () => this.#hooks.onReplay(method, String(this.#options.path ?? '/'), reason);
+      // Reported in the request's own context (a socket's events run in the socket's).
+      if (this.#context === undefined) report();
+      else this.#context(report);
       // Let the client finish tearing down the dead socket, then send on a fresh one.
       queueMicrotask(() => {
         if (this.#proxy.aborted) return;

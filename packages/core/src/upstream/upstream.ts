@@ -1,6 +1,13 @@
 import type { Dispatcher } from 'undici';
 import { ClosedError, isTimeoutError } from '../errors/errors.ts';
 import { redactUrl } from '../errors/steady-error.ts';
+import {
+  attemptTracing,
+  callTracing,
+  forgetUpstream,
+  registerUpstream,
+  upstreamSocket,
+} from '../events/diagnostics.ts';
 import { EventHub, type Disposer, type UpstreamEventName, type UpstreamEvents } from '../events/events.ts';
 import { isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamOptions } from '../options/resolve.ts';
@@ -9,6 +16,7 @@ import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
 import { CallState, type CallShape } from './call-state.ts';
 import { CallTracker } from './call-tracker.ts';
+import { traceAttempt, traceCall } from './call-tracing.ts';
 import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
 import { buildPath, classifyResponse, discardResponse, holdUntilClosed } from './request-parts.ts';
 import { toSteadyError } from './errors-from-undici.ts';
@@ -34,6 +42,7 @@ export class Upstream {
   readonly #pool: SteadyPool;
   readonly #pipeline: Pipeline;
   readonly #calls = new CallTracker();
+  readonly #registration: WeakRef<Upstream>;
   #closing: Promise<void> | undefined;
   #closed = false;
 
@@ -63,9 +72,13 @@ export class Upstream {
           reason,
         }));
       },
+      onSocketOpen: (socket) => {
+        if (upstreamSocket.hasSubscribers) upstreamSocket.publish({ upstream: this, socket });
+      },
     });
     this.dispatcher = this.#pool.dispatcher;
     this.#pipeline = createUpstreamPipeline(resolved, { events: this.#events });
+    this.#registration = registerUpstream(this);
   }
 
   /** The circuit breaker, for operators: `isolate()`, `reset()`, `state`. Null when turned off. */
@@ -162,14 +175,22 @@ export class Upstream {
       return Promise.reject(new ClosedError({ upstream: this.name, method: shape.method, url: ctx.url }));
     }
     this.#calls.start();
-    return this.#pipeline
-      .run(this.#runAttempt, ctx, options.fallback as FallbackHandler | undefined)
-      .then(this.#succeeded, this.#failed) as Promise<T>;
+    const fallback = options.fallback as FallbackHandler | undefined;
+    const running = callTracing.hasSubscribers
+      ? traceCall(this, ctx, () => this.#pipeline.run(this.#runAttempt, ctx, fallback))
+      : this.#pipeline.run(this.#runAttempt, ctx, fallback);
+    return running.then(this.#succeeded, this.#failed) as Promise<T>;
   }
 
-  /** One attempt: the call's own function, with undici's errors turned into typed ones. */
+  /** One attempt, on the `steady:attempt` tracing channel when it has subscribers. */
   readonly #runAttempt = (ctx: CallContext): Promise<unknown> => {
     const call = ctx as CallState;
+    if (call.trace !== undefined) call.trace.attempts++;
+    return attemptTracing.hasSubscribers ? traceAttempt(this, call, this.#attempt) : this.#attempt(call);
+  };
+
+  /** The call's own function, with undici's errors turned into typed ones. */
+  readonly #attempt = (call: CallState): Promise<unknown> => {
     let running: Promise<unknown>;
     try {
       running = call.run(call);
@@ -250,6 +271,7 @@ export class Upstream {
   #finish(graceful: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
+    forgetUpstream(this, this.#registration);
     this.#events.emit('closed', () => ({ upstream: this.name, drained: graceful }));
     this.#events.clear();
   }
