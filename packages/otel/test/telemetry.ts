@@ -81,11 +81,11 @@ export function countOf(metrics: Map<string, MetricData>, name: string, match: A
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Poll `check` until it holds (bounded: 100 tries, 20 ms apart). */
-export async function eventually(check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+/** Poll `check` until it holds (bounded: `tries` tries, 20 ms apart). */
+export async function eventually(check: () => boolean | Promise<boolean>, tries = 100): Promise<void> {
+  for (let i = 0; i < tries; i++) {
     if (await check()) return;
     await pause(20);
   }
-  throw new Error('condition never held within 2 s');
+  throw new Error(`condition never held within ${tries * 20} ms`);
 }
