@@ -5,6 +5,7 @@ export { getAxiosToken, getKyToken, getUpstreamToken, STEADY_MODULE_OPTIONS } fr
 export { SteadyUpstreams } from './steady-upstreams.ts';
 export { SteadyHealthIndicator, type SteadyUpstreamHealth } from './steady-health.indicator.ts';
 export { MissingPeerError } from './optional-peer.ts';
+export { SteadyTelemetry } from './steady-telemetry.ts';
 export type {
   SteadyModuleAsyncOptions,
   SteadyModuleExtras,

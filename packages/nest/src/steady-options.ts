@@ -1,5 +1,6 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type { UpstreamOptions } from '@steady/core';
+import type { InstrumentSteadyOptions } from '@steady/otel';
 import type { CreateAxiosDefaults } from 'axios';
 import type { Options as KyOptions } from 'ky';
 
@@ -21,6 +22,13 @@ export interface SteadyModuleOptions {
    * with a letter or digit; it becomes part of the injection tokens (`steady:upstream:<name>`).
    */
   upstreams: Record<string, SteadyUpstreamOptions>;
+  /**
+   * OpenTelemetry metrics (and spans, with `tracing`) for every upstream of the process,
+   * through the optional peer `@steady/otel`: `true` for the global providers, or the
+   * options of its `instrumentSteady()`. Shut down with the application.
+   * @default false
+   */
+  otel?: boolean | InstrumentSteadyOptions;
 }
 
 /** Options that shape the module definition rather than the upstreams. */
