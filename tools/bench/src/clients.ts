@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { Pool } from 'undici';
 import type { UpstreamOptions } from '@steady/core';
+import { probeOtel, steadyOtelClient } from './otel-client.ts';
 
 /** One client instance bound to one origin. */
 export interface BenchClient {
@@ -39,7 +40,7 @@ export interface ClientSpec {
 }
 
 /** Client ids, in table order. */
-export type ClientId = 'undici' | 'steady' | 'fetch' | 'axios' | 'steady-axios' | 'ky' | 'steady-ky';
+export type ClientId = 'undici' | 'steady' | 'fetch' | 'axios' | 'steady-axios' | 'ky' | 'steady-ky' | 'steady-otel';
 
 function steadyOptions(setup: ClientSetup): UpstreamOptions {
   return { origin: setup.origin, ...setup.steady };
@@ -186,6 +187,7 @@ export const CLIENTS: readonly ClientSpec[] = [
   steadyAxiosClient,
   kyClient,
   steadyKyClient,
+  steadyOtelClient,
 ];
 
 /** The clients whose modules load here; the rest are returned as `missing` with the reason. */
@@ -200,6 +202,7 @@ export async function availableClients(): Promise<{ clients: ClientSpec[]; missi
       const m = await import('@steady/ky');
       if (typeof m.withSteady !== 'function') throw new Error('withSteady is not exported');
     },
+    'steady-otel': probeOtel,
   };
   const clients: ClientSpec[] = [];
   for (const spec of CLIENTS) {
