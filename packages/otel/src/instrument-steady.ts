@@ -24,17 +24,26 @@ export interface SteadyInstrumentation {
   shutdown(): void;
 }
 
-/** Per-call state, kept on the core's tracing message under a private key. */
-const CALL = Symbol('steady.otel.call');
-const ATTEMPT = Symbol('steady.otel.attempt');
+/** Per-call state, kept on the core's tracing message under a key of each instrumentation's own. */
 interface CallRecord {
   readonly tracked: TrackedUpstream;
   readonly started: number;
   readonly span: Span | undefined;
 }
-type CallMessage = CallTraceMessage & { [CALL]?: CallRecord };
-type AttemptMessage = AttemptTraceMessage & { [ATTEMPT]?: number };
+type CallMessage = CallTraceMessage & Record<symbol, CallRecord | undefined>;
+type AttemptMessage = AttemptTraceMessage & Record<symbol, number | undefined>;
 const ignore = () => {};
+
+/** Telemetry must never break a call nor crash the process (a subscriber's throw would): warn instead. */
+function guarded<A extends unknown[]>(what: string, fn: (...args: A) => void): (...args: A) => void {
+  return (...args) => {
+    try {
+      fn(...args);
+    } catch (error) {
+      process.emitWarning(`@steady/otel: ${what} failed: ${String(error)}`, 'SteadyTelemetryWarning');
+    }
+  };
+}
 /** The tracing events this instrumentation has no use for (`asyncEnd` follows `error` too). */
 const IGNORED = { end: ignore, asyncStart: ignore, error: ignore };
 
@@ -53,6 +62,8 @@ const IGNORED = { end: ignore, asyncStart: ignore, error: ignore };
  */
 export function instrumentSteady(options?: InstrumentSteadyOptions): SteadyInstrumentation {
   const resolved = resolveInstrumentOptions(options);
+  const CALL = Symbol('steady.otel.call');
+  const ATTEMPT = Symbol('steady.otel.attempt');
   const meterProvider = resolved.meterProvider ?? metrics.getMeterProvider();
   const meter = meterProvider.getMeter(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version);
   const spans = resolved.tracing
@@ -66,48 +77,44 @@ export function instrumentSteady(options?: InstrumentSteadyOptions): SteadyInstr
   const upstreams = new TrackedUpstreams((tracked) => watchUpstreamEvents(tracked, steadyMetrics, spans));
   const steadyMetrics = new SteadyMetrics(meter, resolved.attemptDuration, () => upstreams);
 
-  const onCreated = (message: unknown) => {
+  const onCreated = guarded('steady:upstream:created', (message: unknown) => {
     upstreams.get((message as UpstreamLifecycleMessage).upstream);
-  };
-  const onClosed = (message: unknown) => {
+  });
+  const onClosed = guarded('steady:upstream:closed', (message: unknown) => {
     upstreams.delete((message as UpstreamLifecycleMessage).upstream);
-  };
-  const onSocket = (message: unknown) => {
+  });
+  const onSocket = guarded('steady:upstream:socket', (message: unknown) => {
     const { upstream, socket } = message as UpstreamSocketMessage;
     const tracked = upstreams.get(upstream);
     if (tracked !== undefined) steadyMetrics.socketOpened(tracked, socket);
-  };
+  });
   const call = {
     ...IGNORED,
-    start(message: CallMessage) {
+    start: guarded('call start', (message: CallMessage) => {
       const tracked = upstreams.get(message.upstream);
       if (tracked === undefined) return;
-      const request = tracked.request(message.method);
-      steadyMetrics.callStarted(request);
-      const span = spans?.start(message, request);
+      tracked.callStarted(message.method);
+      const span = spans?.start(message, tracked.request(message.method));
       message[CALL] = { tracked, started: performance.now(), span };
-    },
-    asyncEnd(message: CallMessage) {
+    }),
+    asyncEnd: guarded('call end', (message: CallMessage) => {
       const record = message[CALL];
       if (record === undefined) return;
       message[CALL] = undefined;
       const failed = message.outcome !== 'success';
       const type = errorType(message.error, failed, message.status);
       const outcome = record.tracked.outcomes.get(message.method, failed ? undefined : message.status, type);
-      steadyMetrics.callEnded(
-        record.tracked.request(message.method),
-        outcome,
-        (performance.now() - record.started) / 1000,
-      );
+      record.tracked.callEnded(message.method);
+      steadyMetrics.callEnded(outcome, (performance.now() - record.started) / 1000);
       if (record.span !== undefined) spans!.end(record.span, message, type);
-    },
+    }),
   };
   const attempt = {
     ...IGNORED,
-    start(message: AttemptMessage) {
+    start: (message: AttemptMessage) => {
       message[ATTEMPT] = performance.now();
     },
-    asyncEnd(message: AttemptMessage) {
+    asyncEnd: guarded('attempt end', (message: AttemptMessage) => {
       const started = message[ATTEMPT];
       const tracked = upstreams.get(message.upstream);
       if (started === undefined || tracked === undefined) return;
@@ -117,7 +124,7 @@ export function instrumentSteady(options?: InstrumentSteadyOptions): SteadyInstr
         tracked.outcomes.get(message.method, failed ? undefined : message.status, type),
         (performance.now() - started) / 1000,
       );
-    },
+    }),
   };
 
   const callChannel = diagnostics.tracingChannel<object, CallMessage>(STEADY_CHANNELS.call);

@@ -7,7 +7,6 @@ import type {
   ObservableCounter,
   ObservableGauge,
   ObservableUpDownCounter,
-  UpDownCounter,
 } from '@opentelemetry/api';
 import type { Socket } from 'node:net';
 import type { BreakerState } from '@steady/core';
@@ -22,7 +21,7 @@ export class SteadyMetrics {
   readonly #callDuration: Histogram;
   readonly #attemptDuration: Histogram | undefined;
   readonly #connectionDuration: Histogram;
-  readonly #activeRequests: UpDownCounter;
+  readonly #activeRequests: ObservableUpDownCounter;
   readonly #events: Counter;
   readonly #observables: Array<ObservableGauge | ObservableUpDownCounter | ObservableCounter>;
   readonly #openConnections: ObservableUpDownCounter;
@@ -58,7 +57,8 @@ export class SteadyMetrics {
       unit: 's',
       advice: { explicitBucketBoundaries: [...names.CONNECTION_DURATION_BUCKETS] },
     });
-    this.#activeRequests = meter.createUpDownCounter(names.METRIC_HTTP_CLIENT_ACTIVE_REQUESTS, {
+    // Observed from counts kept per upstream and method: a call costs two integer updates, not two SDK calls.
+    this.#activeRequests = meter.createObservableUpDownCounter(names.METRIC_HTTP_CLIENT_ACTIVE_REQUESTS, {
       description: 'Number of active HTTP requests (Steady calls in flight, backoff included).',
       unit: '{request}',
     });
@@ -103,6 +103,7 @@ export class SteadyMetrics {
       unit: '{request}',
     });
     this.#observables = [
+      this.#activeRequests,
       this.#openConnections,
       this.#breakerState,
       this.#bulkheadRunning,
@@ -119,14 +120,8 @@ export class SteadyMetrics {
     meter.addBatchObservableCallback(this.#observe, this.#observables);
   }
 
-  /** A call started: one more active request. */
-  callStarted(attributes: Attributes): void {
-    this.#activeRequests.add(1, attributes);
-  }
-
   /** A call settled after `seconds`. */
-  callEnded(requestAttributes: Attributes, outcome: Attributes, seconds: number): void {
-    this.#activeRequests.add(-1, requestAttributes);
+  callEnded(outcome: Attributes, seconds: number): void {
     this.#callDuration.record(seconds, outcome);
   }
 
@@ -166,6 +161,7 @@ export class SteadyMetrics {
   #observeUpstream(result: Parameters<BatchObservableCallback>[0], tracked: TrackedUpstream): void {
     const stats = tracked.upstream.stats();
     const base = tracked.base;
+    for (const [method, count] of tracked.active) observe(result, this.#activeRequests, count, tracked.request(method));
     const active = Math.max(0, stats.pool.connected - stats.pool.free);
     observe(result, this.#openConnections, active, { ...base, [ATTR_HTTP_CONNECTION_STATE]: 'active' });
     observe(result, this.#openConnections, stats.pool.free, { ...base, [ATTR_HTTP_CONNECTION_STATE]: 'idle' });

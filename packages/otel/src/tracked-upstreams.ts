@@ -10,6 +10,8 @@ export class TrackedUpstream {
   readonly base: Readonly<Attributes>;
   /** Base + method + status + error type, cached. */
   readonly outcomes: OutcomeAttributes;
+  /** Calls in flight by method (`http.client.active_requests`); a method seen once stays, at 0. */
+  readonly active = new Map<string, number>();
   /** Listeners to remove when the instrumentation shuts down. */
   readonly disposers: Disposer[] = [];
   readonly #requests = new Map<string, Attributes>();
@@ -19,6 +21,16 @@ export class TrackedUpstream {
     this.upstream = upstream;
     this.base = upstreamAttributes(upstream);
     this.outcomes = new OutcomeAttributes(this.base);
+  }
+
+  /** A call started. */
+  callStarted(method: string): void {
+    this.active.set(method, (this.active.get(method) ?? 0) + 1);
+  }
+
+  /** A call counted by {@link callStarted} settled. */
+  callEnded(method: string): void {
+    this.active.set(method, (this.active.get(method) ?? 1) - 1);
   }
 
   /** Base + `http.request.method`. */

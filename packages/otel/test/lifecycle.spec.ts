@@ -68,10 +68,39 @@ describe('instrumentSteady()', () => {
     await call(upstream('after-shutdown'));
     m = await telemetry.collect();
     // Delta temporality: anything recorded or observed since the last collection would show.
-    const points = [...m.values()].flatMap((metric) => metric.dataPoints);
+    const points = [...m.values()].flatMap((metric) => metric.dataPoints as unknown[]);
     expect(points).toEqual([]);
     expect(telemetry.spans()).toHaveLength(1);
     await telemetry.shutdown();
+  });
+
+  it('counts calls in flight as http.client.active_requests', async () => {
+    const telemetry = createTelemetry();
+    instrument({ meterProvider: telemetry.meterProvider });
+    server.route('/slow', { latency: 300 });
+    const u = upstream('busy');
+    const slow = [u.request('/slow'), u.request('/slow', { method: 'DELETE' })];
+    let m = await telemetry.collect();
+    expect(sumOf(m, 'http.client.active_requests', { 'steady.upstream': 'busy', 'http.request.method': 'GET' })).toBe(1);
+    expect(sumOf(m, 'http.client.active_requests', { 'steady.upstream': 'busy', 'http.request.method': 'DELETE' })).toBe(1);
+    for (const res of await Promise.all(slow)) await res.body.dump();
+    m = await telemetry.collect();
+    expect(sumOf(m, 'http.client.active_requests', { 'steady.upstream': 'busy' })).toBe(0);
+    await telemetry.shutdown();
+  });
+
+  it('lets two instrumentations run side by side, each with its own provider', async () => {
+    const first = createTelemetry();
+    const second = createTelemetry();
+    instrument({ meterProvider: first.meterProvider });
+    instrument({ meterProvider: second.meterProvider });
+    const u = upstream('shared');
+    await call(u);
+    await call(u);
+    for (const t of [first, second]) {
+      expect(countOf(await t.collect(), 'steady.client.call.duration', { 'steady.upstream': 'shared' })).toBe(2);
+      await t.shutdown();
+    }
   });
 
   it('stops observing an upstream once it is closed', async () => {
