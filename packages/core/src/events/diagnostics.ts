@@ -79,6 +79,13 @@ export const callTracing = diagnostics.tracingChannel<object, CallTraceMessage>(
 export const attemptTracing = diagnostics.tracingChannel<object, AttemptTraceMessage>(STEADY_CHANNELS.attempt);
 
 /**
+ * Calls in flight that a subscriber runs in its own async context (`runInContext`). While
+ * there are any, the stale-socket replay keeps each request's context, so that its `replay`
+ * event is emitted in the call's context (a span can take it); otherwise it keeps nothing.
+ */
+export const callsInContext = { count: 0 };
+
+/**
  * Upstreams that are not closed yet, held weakly: an instrumentation started after some
  * upstreams were created finds them here; `steady:upstream:created` tells it of later ones.
  */

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { callTracing } from '../events/diagnostics.ts';
+import { callsInContext } from '../events/diagnostics.ts';
 import { errorCode, isIdempotentRequest, isReplayableBody, STALE_SOCKET_CODES } from '../http/request-facts.ts';
 import type { ClientAware, TrackedClient } from './tracked-client.ts';
 
@@ -51,14 +51,14 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
   #responded = false;
   #replayed = false;
   #settled = false;
-  /** The request's async context, kept only while calls are traced: the replay is reported in it. */
+  /** The request's async context, kept only while a tracer runs calls in its own context: the replay is reported in it. */
   readonly #context: (<R>(fn: () => R) => R) | undefined;
 
   constructor(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, hooks: ReplayHooks) {
     this.#options = options;
     this.#handler = handler;
     this.#hooks = hooks;
-    this.#context = callTracing.hasSubscribers ? AsyncLocalStorage.snapshot() : undefined;
+    this.#context = callsInContext.count > 0 ? AsyncLocalStorage.snapshot() : undefined;
     this.#proxy = new ProxyController(
       () => this.#controller,
       (reason) => this.#abortBetweenAttempts(reason),

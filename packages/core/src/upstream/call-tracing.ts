@@ -1,5 +1,6 @@
 import {
   attemptTracing,
+  callsInContext,
   callTracing,
   type AttemptTraceMessage,
   type CallTraceMessage,
@@ -21,14 +22,24 @@ export function traceCall<T>(upstream: Upstream, call: CallState, run: () => Pro
   };
   call.trace = message;
   return callTracing.tracePromise(() => {
-    const running = message.runInContext === undefined ? run() : message.runInContext(run);
+    const inContext = message.runInContext !== undefined;
+    if (inContext) callsInContext.count++;
+    let running: Promise<T>;
+    try {
+      running = inContext ? message.runInContext!(run) : run();
+    } catch (error) {
+      if (inContext) callsInContext.count--;
+      throw error;
+    }
     return running.then(
       (result) => {
+        if (inContext) callsInContext.count--;
         message.outcome = 'success';
         message.status = statusOf(call, result);
         return result;
       },
       (error: unknown) => {
+        if (inContext) callsInContext.count--;
         message.outcome = 'error';
         throw error;
       },
