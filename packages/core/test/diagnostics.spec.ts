@@ -69,7 +69,13 @@ describe('diagnostics channels', () => {
     const up = upstream({ origin: s.url, retry: { retries: 2, baseDelay: 1, budget: false } });
     await (await up.request('/flaky')).body.dump();
     expect(calls.map(([event]) => event)).toEqual(['start', 'end', 'asyncStart', 'asyncEnd']);
-    expect(calls.at(-1)![1]).toMatchObject({ upstream: up, method: 'GET', attempts: 3, outcome: 'success', status: 200 });
+    expect(calls.at(-1)![1]).toMatchObject({
+      upstream: up,
+      method: 'GET',
+      attempts: 3,
+      outcome: 'success',
+      status: 200,
+    });
     expect(attempts.filter(([event]) => event === 'asyncEnd').map(([, m]) => [m.attempt, m.status])).toEqual([
       [0, 503],
       [1, 503],
@@ -87,7 +93,7 @@ describe('diagnostics channels', () => {
     expect(calls.at(-1)![1]).toMatchObject({ attempts: 0, outcome: 'error', error: { code: 'STEADY_CIRCUIT_OPEN' } });
   });
 
-  it("run the call in the context a start subscriber asks for", async () => {
+  it('run the call in the context a start subscriber asks for', async () => {
     const store = new AsyncLocalStorage<string>();
     const channel = diagnostics.tracingChannel<object, CallTraceMessage>(STEADY_CHANNELS.call);
     const ignore = () => {};

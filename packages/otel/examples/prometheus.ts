@@ -24,23 +24,25 @@ const payments = createUpstream({
   breaker: { consecutiveFailures: 5 },
 });
 
-const timer = setInterval(async () => {
-  try {
-    const res = await payments.request('/health');
-    await res.body.dump();
-  } catch (error) {
-    // Typed errors (STEADY_CIRCUIT_OPEN, STEADY_TIMEOUT…) are counted on the dashboard.
-    console.error((error as { code?: string }).code ?? error);
-  }
-}, Number(process.env.INTERVAL_MS ?? 200));
+const timer = setInterval(
+  async () => {
+    try {
+      const res = await payments.request('/health');
+      await res.body.dump();
+    } catch (error) {
+      // Typed errors (STEADY_CIRCUIT_OPEN, STEADY_TIMEOUT…) are counted on the dashboard.
+      console.error((error as { code?: string }).code ?? error);
+    }
+  },
+  Number(process.env.INTERVAL_MS ?? 200),
+);
 
 console.log(`metrics on http://127.0.0.1:${port}/metrics`);
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
-    clearInterval(timer);
-    otel.shutdown();
-    await payments.close();
-    await meterProvider.shutdown(); // also stops the exporter's HTTP server
-  });
+async function stop(): Promise<void> {
+  clearInterval(timer);
+  otel.shutdown();
+  await payments.close();
+  await meterProvider.shutdown(); // also stops the exporter's HTTP server
 }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());

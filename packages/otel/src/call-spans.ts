@@ -1,6 +1,11 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { CallTraceMessage } from '@steady/core';
-import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_RESEND_COUNT, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_STEADY_ATTEMPTS } from './semconv.ts';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_STEADY_ATTEMPTS,
+} from './semconv.ts';
 
 /** What a call's span has seen so far. */
 interface SpanState {

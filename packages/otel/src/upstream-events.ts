@@ -23,13 +23,21 @@ const BREAKER_EVENTS: Partial<Record<BreakerState, SteadyEventName>> = {
  * replay, budget exhausted, rejection) to the span of the call they happen in. Event
  * payloads carry URLs; only their bounded fields (method, code, phase) become attributes.
  */
-export function watchUpstreamEvents(tracked: TrackedUpstream, metrics: SteadyMetrics, spans: CallSpans | undefined): void {
+export function watchUpstreamEvents(
+  tracked: TrackedUpstream,
+  metrics: SteadyMetrics,
+  spans: CallSpans | undefined,
+): void {
   const on = <K extends UpstreamEventName>(name: K, listener: (event: UpstreamEvents[K]) => void) => {
     tracked.disposers.push(tracked.upstream.on(name, listener));
   };
   on('retry', (e) => {
     metrics.event(tracked, 'retry', { [ATTR_HTTP_REQUEST_METHOD]: methodAttribute(e.method) });
-    spans?.event('steady.retry', { 'steady.attempt': e.attempt, 'steady.retry.delay_ms': e.delay, 'steady.retry.reason': e.reason });
+    spans?.event('steady.retry', {
+      'steady.attempt': e.attempt,
+      'steady.retry.delay_ms': e.delay,
+      'steady.retry.reason': e.reason,
+    });
   });
   on('replay', (e) => {
     metrics.event(tracked, 'replay', { [ATTR_HTTP_REQUEST_METHOD]: methodAttribute(e.method) });

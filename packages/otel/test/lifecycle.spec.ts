@@ -81,8 +81,12 @@ describe('instrumentSteady()', () => {
     const u = upstream('busy');
     const slow = [u.request('/slow'), u.request('/slow', { method: 'DELETE' })];
     let m = await telemetry.collect();
-    expect(sumOf(m, 'http.client.active_requests', { 'steady.upstream': 'busy', 'http.request.method': 'GET' })).toBe(1);
-    expect(sumOf(m, 'http.client.active_requests', { 'steady.upstream': 'busy', 'http.request.method': 'DELETE' })).toBe(1);
+    expect(sumOf(m, 'http.client.active_requests', { 'steady.upstream': 'busy', 'http.request.method': 'GET' })).toBe(
+      1,
+    );
+    expect(
+      sumOf(m, 'http.client.active_requests', { 'steady.upstream': 'busy', 'http.request.method': 'DELETE' }),
+    ).toBe(1);
     for (const res of await Promise.all(slow)) await res.body.dump();
     m = await telemetry.collect();
     expect(sumOf(m, 'http.client.active_requests', { 'steady.upstream': 'busy' })).toBe(0);

@@ -31,7 +31,8 @@ export function createTelemetry(temporality = AggregationTemporality.CUMULATIVE)
       await reader.forceFlush();
       const byName = new Map<string, MetricData>();
       for (const resource of exporter.getMetrics()) {
-        for (const scope of resource.scopeMetrics) for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
+        for (const scope of resource.scopeMetrics)
+          for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
       }
       return byName;
     },

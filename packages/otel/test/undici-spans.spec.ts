@@ -62,7 +62,9 @@ describe('attemptDuration: true', () => {
     await (await up.request('/flaky')).body.dump();
     const m = await telemetry.collect();
     const base = { 'steady.upstream': 'payments', 'http.request.method': 'GET' };
-    expect(countOf(m, 'http.client.request.duration', { ...base, 'http.response.status_code': 503, 'error.type': '503' })).toBe(1);
+    expect(
+      countOf(m, 'http.client.request.duration', { ...base, 'http.response.status_code': 503, 'error.type': '503' }),
+    ).toBe(1);
     expect(countOf(m, 'http.client.request.duration', { ...base, 'http.response.status_code': 200 })).toBe(1);
     expect(countOf(m, 'http.client.request.duration')).toBe(2);
     expect(countOf(m, 'steady.client.call.duration')).toBe(1);
