@@ -34,12 +34,14 @@ export function traceCall<T>(upstream: Upstream, call: CallState, run: () => Pro
     return running.then(
       (result) => {
         if (inContext) callsInContext.count--;
+        call.trace = undefined;
         message.outcome = 'success';
         message.status = statusOf(call, result);
         return result;
       },
       (error: unknown) => {
         if (inContext) callsInContext.count--;
+        call.trace = undefined;
         message.outcome = 'error';
         throw error;
       },
