@@ -81,6 +81,26 @@ describe('SteadyModule `otel`', () => {
     }
   });
 
+  it('forRootAsync: the factory may return `otel` too', async () => {
+    const t = telemetry();
+    const app = await Test.createTestingModule({
+      imports: [
+        SteadyModule.forRootAsync({
+          upstreams: ['async'],
+          useFactory: () => ({
+            upstreams: { async: { origin: server.url } },
+            otel: { meterProvider: t.meterProvider },
+          }),
+        }),
+      ],
+    }).compile();
+    await (await app.get<Upstream>(getUpstreamToken('async')).request('/x')).body.dump();
+    expect(await t.callCount('async')).toBe(1);
+    await app.close();
+    expect(app.get(SteadyTelemetry).active).toBe(false);
+    await t.meterProvider.shutdown();
+  });
+
   it('is off by default', async () => {
     const app = await Test.createTestingModule({
       imports: [SteadyModule.forRoot({ upstreams: { quiet: { origin: server.url } } })],
