@@ -12,6 +12,7 @@ const projects = [
   'packages/ky',
   'packages/nest',
   'packages/otel',
+  'packages/cli',
   'tools/fault-server',
 ];
 const vitest = `${root}node_modules/vitest/vitest.mjs`;

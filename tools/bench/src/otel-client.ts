@@ -4,15 +4,19 @@
  * Its "vs plain" ratio is against the plain Steady core row: the cost of the instrumentation.
  * The instrumentation lives only while the client does (created per run, shut down in close()).
  */
+import { JSON_HEADERS, status, steadyOptions } from './client-kit.ts';
 import type { ClientSpec } from './clients.ts';
-
-const JSON_HEADERS = { 'content-type': 'application/json' };
 
 export const steadyOtelClient: ClientSpec = {
   id: 'steady-otel',
   label: 'Steady core + @steady/otel',
   steady: true,
   plain: 'steady',
+  async probe() {
+    const m = await import('@steady/otel');
+    if (typeof m.instrumentSteady !== 'function') throw new Error('instrumentSteady is not exported');
+    await import('@opentelemetry/sdk-metrics');
+  },
   async create(setup) {
     const [{ createUpstream }, { instrumentSteady }, sdk] = await Promise.all([
       import('@steady/core'),
@@ -23,12 +27,7 @@ export const steadyOtelClient: ClientSpec = {
     const reader = new sdk.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 10_000 });
     const meterProvider = new sdk.MeterProvider({ readers: [reader] });
     const otel = instrumentSteady({ meterProvider });
-    const upstream = createUpstream({ origin: setup.origin, ...setup.steady });
-    const status = async (pending: ReturnType<typeof upstream.request>): Promise<number> => {
-      const response = await pending;
-      await response.body.json().catch(() => undefined);
-      return response.statusCode;
-    };
+    const upstream = createUpstream(steadyOptions(setup));
     return {
       get: (path, signal) => status(upstream.request(path, { signal })),
       post: (path, body, signal) =>
@@ -42,10 +41,3 @@ export const steadyOtelClient: ClientSpec = {
     };
   },
 };
-
-/** Throws when `@steady/otel` or the metrics SDK cannot be loaded (the row then says why). */
-export async function probeOtel(): Promise<void> {
-  const m = await import('@steady/otel');
-  if (typeof m.instrumentSteady !== 'function') throw new Error('instrumentSteady is not exported');
-  await import('@opentelemetry/sdk-metrics');
-}
