@@ -65,6 +65,14 @@ export {
   type TimeoutPhase,
 } from './errors/errors.ts';
 export type { BreakerState, Disposer, UpstreamEventName, UpstreamEvents } from './events/events.ts';
+export {
+  STEADY_CHANNELS,
+  liveUpstreams,
+  type AttemptTraceMessage,
+  type CallTraceMessage,
+  type UpstreamLifecycleMessage,
+  type UpstreamSocketMessage,
+} from './events/diagnostics.ts';
 export { IDEMPOTENT_METHODS, headerValue, isIdempotentRequest, isReplayableBody } from './http/request-facts.ts';
 export {
   compose,

@@ -39,6 +39,7 @@ export function createPool(options: ResolvedTransportOptions, hooks: ReplayHooks
       socket.once('close', () => {
         sockets.open--;
       });
+      hooks.onSocketOpen?.(socket);
     },
   };
   const connect = buildConnector({

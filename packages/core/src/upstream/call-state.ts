@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { redactUrl } from '../errors/steady-error.ts';
+import type { CallTraceMessage } from '../events/diagnostics.ts';
 import type { EventHub } from '../events/events.ts';
 import type { CallContext, PolicyOverrides, ResultInfo } from '../policies/policy.ts';
 import type { AttemptObserver } from '../pool/stale-replay.ts';
@@ -41,6 +42,8 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
   /** Runs one attempt of the call. */
   readonly run: (ctx: AttemptContext) => Promise<unknown>;
   readonly dispatcher: Dispatcher;
+  /** The call's `steady:call` tracing message; undefined unless that channel has subscribers. */
+  trace: CallTraceMessage | undefined = undefined;
   readonly #origin: string;
   readonly #rawUrl: string | undefined;
   readonly #classifier: ((result: unknown) => ResultInfo | undefined) | undefined;
