@@ -6,6 +6,9 @@ import {
   type BulkheadOptions,
   type CircuitBreakerOptions,
   type FallbackHandler,
+  type HedgeOptions,
+  type ResolvedHedgeOptions,
+  resolveHedgeOptions,
   type ResolvedBulkheadOptions,
   type ResolvedCircuitBreakerOptions,
   type ResolvedRetryOptions,
@@ -23,6 +26,8 @@ export interface UpstreamOptions extends TransportOptions {
   bulkhead?: false | BulkheadOptions;
   /** Answers instead of failing when the pipeline fails (per call: `fallback` in the call options). */
   fallback?: FallbackHandler;
+  /** Hedged requests for slow idempotent calls (per call: `hedge` in the call options). @default false */
+  hedge?: false | HedgeOptions;
 }
 
 /** Options after validation and defaults; frozen. */
@@ -31,6 +36,7 @@ export interface ResolvedUpstreamOptions extends ResolvedTransportOptions {
   breaker: ResolvedCircuitBreakerOptions | false;
   bulkhead: ResolvedBulkheadOptions | false;
   fallback: FallbackHandler | false;
+  hedge: ResolvedHedgeOptions | false;
 }
 
 /** Validate every option once, at construction; a bad one throws `STEADY_INVALID_OPTION` naming its path. */
@@ -46,5 +52,6 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
       transport.pool.connections * transport.pool.pipelining,
     ),
     fallback: resolveFallbackOptions(options.fallback, 'fallback'),
+    hedge: resolveHedgeOptions(options.hedge, 'hedge', transport.timeouts.total),
   });
 }

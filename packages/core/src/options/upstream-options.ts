@@ -104,6 +104,7 @@ const TOP_KEYS = [
   'breaker',
   'bulkhead',
   'fallback',
+  'hedge',
 ] as const;
 const POOL_KEYS = [
   'connections',

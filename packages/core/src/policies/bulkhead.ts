@@ -142,6 +142,21 @@ export class BulkheadPolicy implements Policy {
     throw error;
   };
 
+  /**
+   * Take a slot without waiting (a hedged copy asks): false when every slot is taken or calls
+   * are already waiting, so a copy never overtakes a queued call. Give it back with {@link release}.
+   */
+  tryAcquire(): boolean {
+    if (this.#running >= this.options.maxConcurrent || this.#queue.size > 0) return false;
+    this.#running++;
+    return true;
+  }
+
+  /** Give back a slot taken with {@link tryAcquire}. */
+  release(): void {
+    this.#release();
+  }
+
   /** Resolves once no call runs and none waits. New calls are still admitted: stop them first. */
   drain(): Promise<void> {
     if (this.#running === 0 && this.#queue.size === 0) return Promise.resolve();

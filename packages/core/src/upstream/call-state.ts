@@ -73,6 +73,34 @@ export class CallState implements CallContext, AttemptContext {
     this.#classifier = shape.classify as ((result: unknown) => ResultInfo | undefined) | undefined;
   }
 
+  /** The same call with its own signal and attempt number: one request of a hedged round. */
+  fork(signal: AbortSignal, attempt: number): CallState {
+    const shape: CallShape = {
+      method: this.method,
+      rawUrl: this.#rawUrl,
+      idempotent: this.idempotent,
+      replayable: this.replayable,
+      classify: this.#classifier,
+      discard: this.discard,
+    };
+    const copy = new CallState(
+      this.upstream,
+      this.#origin,
+      shape,
+      signal,
+      0,
+      this.overrides,
+      this.events,
+      this.retain,
+      this.run,
+      this.dispatcher,
+    );
+    (copy as { startedAt: number }).startedAt = this.startedAt;
+    copy.deadline = this.deadline;
+    copy.attempt = attempt;
+    return copy;
+  }
+
   /** Origin and path, no query, no credentials. */
   get url(): string | undefined {
     if (this.#url === null) {

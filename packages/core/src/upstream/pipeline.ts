@@ -8,6 +8,7 @@ import {
   type CircuitBreakerPolicy,
   type CircuitBreakerStats,
   type FallbackHandler,
+  type HedgeStats,
   type Pipeline as PolicyPipeline,
   type RetryStats,
 } from '../policies/index.ts';
@@ -18,16 +19,21 @@ export interface Pipeline {
   run<T>(attempt: (ctx: CallContext) => Promise<T>, ctx: CallContext, fallback?: FallbackHandler): Promise<T>;
   readonly breaker: CircuitBreakerPolicy | null;
   readonly idempotentMethods: readonly string[];
-  stats(): { retry: RetryStats | null; breaker: CircuitBreakerStats | null; bulkhead: BulkheadStats | null };
+  stats(): {
+    retry: RetryStats | null;
+    breaker: CircuitBreakerStats | null;
+    bulkhead: BulkheadStats | null;
+    hedge: HedgeStats;
+  };
 }
 
 /**
- * The upstream's pipeline: fallback → bulkhead → total deadline → retry → circuit breaker
- * → attempt. A per-call `fallback` replaces the upstream's.
+ * The upstream's pipeline: fallback → bulkhead → total deadline → retry → hedge → circuit
+ * breaker → attempt. A per-call `fallback` replaces the upstream's.
  */
 export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: { events: EventHub }): Pipeline {
   const pipeline: PolicyPipeline = createPipeline(
-    { retry: options.retry, breaker: options.breaker, bulkhead: options.bulkhead, fallback: false },
+    { retry: options.retry, breaker: options.breaker, bulkhead: options.bulkhead, fallback: false, hedge: options.hedge },
     { upstream: options.name, events: deps.events },
   );
   const upstreamFallback = options.fallback === false ? null : new FallbackPolicy(options.fallback);
@@ -43,6 +49,7 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
       retry: pipeline.retry?.stats() ?? null,
       breaker: pipeline.breaker?.stats() ?? null,
       bulkhead: pipeline.bulkhead?.stats() ?? null,
+      hedge: pipeline.hedge.stats(),
     }),
   };
 }

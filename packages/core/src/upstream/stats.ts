@@ -1,4 +1,4 @@
-import type { BulkheadStats, CircuitBreakerStats, RetryStats } from '../policies/index.ts';
+import type { BulkheadStats, CircuitBreakerStats, HedgeStats, RetryStats } from '../policies/index.ts';
 import type { SteadyPool } from '../pool/create-pool.ts';
 import type { CallCounters, CallTracker } from './call-tracker.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -31,6 +31,8 @@ export interface UpstreamStats {
   breaker: CircuitBreakerStats | null;
   /** Running, queued and rejected calls; null when the bulkhead is off. */
   bulkhead: BulkheadStats | null;
+  /** Hedged copies sent, won and refused, and the current delay (null when the upstream does not hedge). */
+  hedge: HedgeStats;
 }
 
 interface UpstreamLike {
@@ -69,5 +71,6 @@ export function buildStats(
     retry: policies.retry,
     breaker: policies.breaker,
     bulkhead: policies.bulkhead,
+    hedge: policies.hedge,
   };
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { HedgeOptions } from '../policies/hedge-options.ts';
 import type { CallContext, ResultInfo } from '../policies/policy.ts';
 
 /** Per-call policy options, accepted by `request()` and `execute()`. */
@@ -16,6 +17,8 @@ export interface CallOptions {
   breaker?: false;
   /** `false` lets this call bypass the bulkhead. */
   bulkhead?: false;
+  /** `false` turns hedging off for this call; an object hedges it (idempotent, replayable calls only). */
+  hedge?: false | HedgeOptions;
   /** Answer instead of failing, for this call. */
   fallback?: (error: unknown, ctx: CallContext) => unknown;
 }
