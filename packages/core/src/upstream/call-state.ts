@@ -98,6 +98,10 @@ export class CallState implements CallContext, AttemptContext {
     (copy as { startedAt: number }).startedAt = this.startedAt;
     copy.deadline = this.deadline;
     copy.attempt = attempt;
+    // What compose() keeps on the context (the call's innermost function) goes along.
+    for (const key of Object.getOwnPropertySymbols(this)) {
+      (copy as unknown as Record<symbol, unknown>)[key] = (this as unknown as Record<symbol, unknown>)[key];
+    }
     return copy;
   }
 
