@@ -9,3 +9,7 @@ export { DEFAULT_BODY, DEFAULT_BODY_SIZE } from './body.ts';
 export type { Behaviour, BehaviourBody, FaultCounters, FaultServer, FaultServerOptions, RouteSpec } from './types.ts';
 export type { LoadBalancer, LoadBalancerCounters, LoadBalancerOptions } from './load-balancer.ts';
 export type { SpawnedFaultServer, ReadyLine } from './spawn.ts';
+export { startH2Server, TEST_TLS } from './h2-server.ts';
+export type { H2Counters, H2Server, H2ServerOptions } from './h2-server.ts';
+export { spawnH2Server } from './h2-spawn.ts';
+export type { SpawnedH2Server } from './h2-spawn.ts';

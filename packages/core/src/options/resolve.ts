@@ -49,7 +49,12 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
     bulkhead: resolveBulkheadOptions(
       options.bulkhead,
       'bulkhead',
-      transport.pool.connections * transport.pool.pipelining,
+      // "Slots" of the pool: one per HTTP/1.1 socket and pipelined request; with HTTP/2 one per
+      // 8 streams, so that the bulkhead admits about as many calls as the connections have streams.
+      transport.pool.connections *
+        (transport.pool.http2 === false
+          ? transport.pool.pipelining
+          : Math.ceil(transport.pool.http2.maxConcurrentStreams / 8)),
     ),
     fallback: resolveFallbackOptions(options.fallback, 'fallback'),
     hedge: resolveHedgeOptions(options.hedge, 'hedge', transport.timeouts.total),

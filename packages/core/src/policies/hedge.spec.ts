@@ -130,7 +130,9 @@ describe('HedgePolicy', () => {
     expect(seen[0]!.signal.aborted).toBe(true);
     expect(isAbortedError(seen[0]!.signal.reason)).toBe(true);
     expect(seen[1]!.signal.aborted).toBe(false);
-    expect(hedges).toEqual([{ upstream: 'test', method: 'GET', url: 'http://upstream.test/items', attempt: 1, delay: 50 }]);
+    expect(hedges).toEqual([
+      { upstream: 'test', method: 'GET', url: 'http://upstream.test/items', attempt: 1, delay: 50 },
+    ]);
     expect(policy.stats()).toMatchObject({ sent: 1, won: 1, refused: 0 });
     expect(ctx.attempt).toBe(1);
     expect(vi.getTimerCount()).toBe(0);
@@ -268,10 +270,9 @@ describe('HedgePolicy', () => {
   });
 
   it('hedges and retries share one attempt count: a failing call sends retries + 1 requests in all', async () => {
-    const retry = new RetryPolicy(
-      resolveRetryOptions({ retries: 2, budget: false }, 'retry') as ResolvedRetryOptions,
-      { random: () => 0 },
-    );
+    const retry = new RetryPolicy(resolveRetryOptions({ retries: 2, budget: false }, 'retry') as ResolvedRetryOptions, {
+      random: () => 0,
+    });
     const policy = compose(retry, hedge({ delay: 10, maxHedges: 2 }));
     const { next, seen } = upstream([{ after: 50, error: new NetworkError('not-sent', {}) }]);
     const { error } = await settle(policy.execute(next, context().ctx));

@@ -61,7 +61,14 @@ afterEach(() => {
 describe('createPipeline', () => {
   it('composes fallback → bulkhead → timeout → retry → hedge → breaker, outermost first', async () => {
     const order: string[] = [];
-    for (const Class of [FallbackPolicy, BulkheadPolicy, TimeoutPolicy, RetryPolicy, HedgePolicy, CircuitBreakerPolicy]) {
+    for (const Class of [
+      FallbackPolicy,
+      BulkheadPolicy,
+      TimeoutPolicy,
+      RetryPolicy,
+      HedgePolicy,
+      CircuitBreakerPolicy,
+    ]) {
       const original = Class.prototype.execute;
       vi.spyOn(Class.prototype, 'execute').mockImplementation(function (this: Policy, next, ctx) {
         order.push(this.name);

@@ -33,7 +33,13 @@ export interface Pipeline {
  */
 export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: { events: EventHub }): Pipeline {
   const pipeline: PolicyPipeline = createPipeline(
-    { retry: options.retry, breaker: options.breaker, bulkhead: options.bulkhead, fallback: false, hedge: options.hedge },
+    {
+      retry: options.retry,
+      breaker: options.breaker,
+      bulkhead: options.bulkhead,
+      fallback: false,
+      hedge: options.hedge,
+    },
     { upstream: options.name, events: deps.events },
   );
   const upstreamFallback = options.fallback === false ? null : new FallbackPolicy(options.fallback);

@@ -23,6 +23,8 @@ export interface UpstreamStats {
     socketsOpened: number;
     socketsOpen: number;
     peakSockets: number;
+    /** HTTP/2 connections destroyed because their PINGs went unanswered. */
+    pingTimeouts: number;
   };
   calls: CallCounters;
   /** Retry and budget figures; null when retry is off. */
@@ -66,6 +68,7 @@ export function buildStats(
       socketsOpened: pool.sockets.opened,
       socketsOpen: pool.sockets.open,
       peakSockets: pool.sockets.peakOpen,
+      pingTimeouts: pool.sockets.pingTimeouts,
     },
     calls: structuredClone(calls.counters),
     retry: policies.retry,
