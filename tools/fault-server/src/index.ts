@@ -13,3 +13,5 @@ export { startH2Server, TEST_TLS } from './h2-server.ts';
 export type { H2Counters, H2Server, H2ServerOptions } from './h2-server.ts';
 export { spawnH2Server } from './h2-spawn.ts';
 export type { SpawnedH2Server } from './h2-spawn.ts';
+export { goawayScenario, ghostScenario, multiplexScenario } from './h2-scenarios.ts';
+export type { H2Caller, H2PoolFigures } from './h2-scenarios.ts';
