@@ -7,6 +7,8 @@ import {
   type H2Caller,
   type H2Server,
 } from '@steady/fault-server';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
@@ -46,6 +48,16 @@ async function until(read: () => boolean | Promise<boolean>, ms = 10_000): Promi
     await pause(20);
   }
 }
+
+describe('HTTP/2 negotiation', () => {
+  it('an https server that only speaks HTTP/1.1 is still reached, over HTTP/1.1 (ALPN)', async () => {
+    const server = https.createServer(TEST_TLS, (req, res) => res.end(`HTTP/${req.httpVersion}`));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    defer(() => new Promise((resolve) => server.close(resolve)));
+    const up = h2Upstream(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    expect(await text(await up.request('/'))).toBe('HTTP/1.1');
+  });
+});
 
 describe('HTTP/2 multiplexing', () => {
   it.each([

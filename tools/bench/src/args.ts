@@ -15,10 +15,10 @@ export interface BenchArgs {
   clients: Set<string> | undefined;
 }
 
-const ALL: readonly SectionName[] = ['throughput', 'scaling', 'queue', 'faults'];
+const ALL: readonly SectionName[] = ['throughput', 'scaling', 'queue', 'faults', 'hedge', 'h2'];
 
 /** Usage text. */
-export const USAGE = `usage: npm run bench -- [--quick] [--update-docs] [--only throughput,scaling,queue,faults]
+export const USAGE = `usage: npm run bench -- [--quick] [--update-docs] [--only throughput,scaling,queue,faults,hedge,h2]
                         [--requests N] [--rounds N] [--clients LIST] [--cpu-prof] [--no-pin] [--help]
   --quick        smoke run, under a minute (2k requests per throughput run)
   --update-docs  also write docs/bench.svg (the chart the README embeds)

@@ -3,6 +3,7 @@
  */
 import type { FaultRow } from './faults.ts';
 import type { QueueRow, ScalingRow } from './scaling.ts';
+import type { H2Row, HedgeRow } from './tail-latency.ts';
 import type { ThroughputRow } from './throughput.ts';
 
 /** Everything one run measured. */
@@ -24,6 +25,10 @@ export interface BenchResults {
   scaling: ScalingRow[];
   queue: QueueRow[];
   faults: FaultRow[];
+  /** Tail latency with and without hedging (`hedge` section). */
+  hedge?: HedgeRow[];
+  /** HTTP/2 vs HTTP/1.1 on one server (`h2` section). */
+  h2?: H2Row[];
   targets: TargetCheck[];
 }
 

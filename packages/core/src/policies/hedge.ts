@@ -105,7 +105,11 @@ export class HedgePolicy implements Policy {
     };
   }
 
-  /** @internal A request of a hedged round answered (or its first one was cancelled) after `ms`. */
+  /**
+   * @internal A request of a hedged round answered after `ms`. Requests aborted because
+   * another answered first are not sampled: the window holds the latencies of answers, so
+   * a rare slow tail that hedging cuts does not drag the delay up to itself.
+   */
   sample(ms: number): void {
     this.#latencies.add(ms);
   }
@@ -281,7 +285,6 @@ class HedgedRound<T> {
     for (const leg of this.#legs) {
       if (leg === winner || leg.done) continue;
       leg.off?.();
-      if (leg.index === 0) this.#policy.sample(Date.now() - leg.started);
       leg.controller.abort(new AbortedError(errorContextOf(this.#ctx), 'a hedged request answered first'));
     }
   }
