@@ -5,6 +5,7 @@ import {
   goawayScenario,
   multiplexScenario,
   spawnH2Server,
+  startFaultServer,
   startH2Server,
   TEST_TLS,
   type H2Caller,
@@ -96,5 +97,25 @@ describe('HTTP/2 through withSteady(ky)', () => {
     expect(result.after.filter((s) => s === 200)).toHaveLength(20);
     expect(result.opened).toBeGreaterThanOrEqual(2);
     expect(up.stats().inFlight).toBe(0);
+  });
+});
+
+describe('hedged requests through withSteady(ky)', () => {
+  it('per upstream, and per call with context.steady.hedge', async () => {
+    const server = await startFaultServer({
+      routes: { '/a': [{ latency: 3_000 }, {}], '/b': [{ latency: 3_000 }, {}] },
+    });
+    cleanups.push(() => server.close());
+    const hedging = withSteady(ky, { origin: server.url, hedge: { delay: 40 } });
+    cleanups.push(() => getUpstream(hedging)!.destroy());
+    const started = Date.now();
+    expect((await hedging.get('a')).status).toBe(200);
+    expect(getUpstream(hedging)!.stats().hedge).toMatchObject({ sent: 1, won: 1 });
+    const plain = withSteady(ky, { origin: server.url });
+    cleanups.push(() => getUpstream(plain)!.destroy());
+    expect((await plain.get('b', { context: { steady: { hedge: { delay: 40 } } } })).status).toBe(200);
+    expect(getUpstream(plain)!.stats().hedge).toMatchObject({ sent: 1, won: 1 });
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(server.counters().byPath).toMatchObject({ '/a': 2, '/b': 2 });
   });
 });
