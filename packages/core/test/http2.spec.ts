@@ -6,6 +6,7 @@ import {
   TEST_TLS,
   type H2Caller,
   type H2Server,
+  type SpawnedH2Server,
 } from '@steady/fault-server';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -129,16 +130,22 @@ describe('HTTP/2 graceful GOAWAY during load (a server restart)', () => {
   });
 });
 
+/** An h2 server in a child process (to be paused) and an upstream with a 200 ms PING and a 800 ms deadline. */
+async function ghostSetup(): Promise<{ child: SpawnedH2Server; up: Upstream }> {
+  const child = await spawnH2Server({ tls: true });
+  defer(() => child.kill());
+  const up = h2Upstream(child.url, {
+    pool: { http2: { pingInterval: 200 } },
+    timeouts: { total: 800 },
+    retry: false,
+    breaker: false,
+  });
+  return { child, up };
+}
+
 describe('HTTP/2 peer that stops answering (SIGSTOP: no FIN, no RST)', () => {
   it('calls end by their deadline, PING finds the dead connection, the next calls use a new one', async () => {
-    const child = await spawnH2Server({ tls: true });
-    defer(() => child.kill());
-    const up = h2Upstream(child.url, {
-      pool: { http2: { pingInterval: 200 } },
-      timeouts: { total: 800 },
-      retry: false,
-      breaker: false,
-    });
+    const { child, up } = await ghostSetup();
     const result = await ghostScenario(caller(up), child, () => up.stats().pool);
     expect(result.warmSockets).toBe(1);
     expect(result.errors.every((e) => isTimeoutError(e) && e.phase === 'total')).toBe(true);
@@ -153,14 +160,7 @@ describe('HTTP/2 peer that stops answering (SIGSTOP: no FIN, no RST)', () => {
   });
 
   it('a new server on the same port serves the next calls after the paused one is killed', async () => {
-    const child = await spawnH2Server({ tls: true });
-    defer(() => child.kill());
-    const up = h2Upstream(child.url, {
-      pool: { http2: { pingInterval: 200 } },
-      timeouts: { total: 800 },
-      retry: false,
-      breaker: false,
-    });
+    const { child, up } = await ghostSetup();
     await text(await up.request('/warm'));
     child.pause();
     const stalled = await up.request('/x').catch((e: unknown) => e);
