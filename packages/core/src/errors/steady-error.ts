@@ -56,6 +56,16 @@ export class SteadyError extends Error {
     this.elapsed = context.elapsed;
     Object.defineProperty(this, BRAND, { value: true });
   }
+
+  /**
+   * `error instanceof SteadyError` holds for an error from any installed copy of Steady (the
+   * brand is a `Symbol.for` key), as {@link isSteadyError} does. Subclasses keep the ordinary
+   * prototype check; across copies, use their `isXxxError()` guards.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === SteadyError) return isSteadyError(value);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
 }
 
 function withContext(message: string, context: ErrorContext): string {
