@@ -51,20 +51,16 @@ describe('HTTP/2 through createAxios()', () => {
     expect(getUpstream(api).stats().pool.socketsOpened).toBe(1);
   });
 
-  it('graceful GOAWAY during load: GETs all succeed, no POST is processed twice', async () => {
+  it('graceful GOAWAY during load: every call succeeds, every POST is processed exactly once', async () => {
     const server = await startH2Server();
     cleanups.push(() => server.close());
     const api = h2Axios(server.url, { retry: { retries: 3 } });
     const { gets, posts, counters } = await goawayScenario(caller(api), server);
     expect(counters.sessions).toBeGreaterThanOrEqual(3);
     expect(gets.filter((o) => o !== 'ok')).toEqual([]);
-    for (const [id, outcome] of Object.entries(posts)) {
-      // Processed once, never replayed: it succeeded, or it failed as "may have been delivered"
-      // (the server ended the connection before its response was read).
-      expect(counters.byRequestId[id], id).toBe(1);
-      expect(['ok', 'STEADY_NETWORK'], `${id}: ${outcome}`).toContain(outcome);
-    }
-    expect(Object.values(posts).filter((o) => o === 'ok').length).toBeGreaterThan(100);
+    // Every POST was processed exactly once: none lost, none replayed after processing.
+    expect(Object.values(posts).filter((o) => o !== 'ok')).toEqual([]);
+    expect(Object.keys(posts).filter((id) => counters.byRequestId[id] !== 1)).toEqual([]);
     expect(getUpstream(api).stats().breaker).toMatchObject({ state: 'closed' });
   });
 

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isInvalidOptionError, type UpstreamEvents } from '../src/index.ts';
-import { pause, useHarness } from './harness.ts';
+import { waitFor } from '@steady/fault-server';
+import { useHarness } from './harness.ts';
 
 const { server, upstream } = useHarness();
-
-/** Poll `read` until it returns true, for at most `ms`. */
-async function until(read: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!read()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await pause(10);
-  }
-}
 
 describe('hedged requests against a real server', () => {
   it('a slow first request is overtaken by its copy; the loser is aborted and its socket freed', async () => {
@@ -34,7 +26,7 @@ describe('hedged requests against a real server', () => {
     expect(stats.calls).toMatchObject({ succeeded: 1, failed: 0 });
     expect(stats.bulkhead?.running).toBe(0);
     // The aborted loser's socket is destroyed, the winner's returns to the pool.
-    await until(() => up.stats().pool.socketsOpen === 1 && s.openSockets() === 1);
+    await waitFor(() => up.stats().pool.socketsOpen === 1 && s.openSockets() === 1, { what: 'one socket left open' });
   });
 
   it('a POST is never hedged; a POST with an Idempotency-Key is', async () => {

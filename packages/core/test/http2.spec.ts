@@ -118,10 +118,9 @@ describe('HTTP/2 graceful GOAWAY during load (a server restart)', () => {
     const { gets, posts, counters } = await goawayScenario(caller(up), s, 400, 40);
     expect(counters.sessions).toBeGreaterThanOrEqual(3); // one connection per server generation at least
     expect(gets.filter((o) => o !== 'ok')).toEqual([]);
-    for (const [id, outcome] of Object.entries(posts)) {
-      expect(counters.byRequestId[id], id).toBe(1);
-      expect(['ok', 'STEADY_NETWORK'], `${id}: ${outcome}`).toContain(outcome);
-    }
+    // Every POST was processed exactly once: none lost, none replayed after processing.
+    expect(Object.values(posts).filter((o) => o !== 'ok')).toEqual([]);
+    expect(Object.keys(posts).filter((id) => counters.byRequestId[id] !== 1)).toEqual([]);
     // Streams above the GOAWAY's last stream id were refused unprocessed: retried as not-sent
     // (STEADY_CONNECT), whatever their method, and the breaker did not count them.
     expect(notSent.length).toBeGreaterThan(0);

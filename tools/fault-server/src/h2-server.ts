@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULT_BODY } from './body.ts';
 
@@ -52,7 +53,8 @@ export interface H2Server {
   resetCounters(): void;
   /**
    * A graceful restart: stop listening, send every session a GOAWAY (streams already accepted
-   * finish, later ones are refused), and listen again on the same port after `gap` ms.
+   * finish, later ones are refused; the session is closed 2 s later if the client has not
+   * closed it), and listen again on the same port after `gap` ms.
    */
   restart(gap?: number): Promise<void>;
   /** Destroy every session and stop listening. Idempotent. */
@@ -68,6 +70,7 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<H2Se
   const settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 1_000 };
   const counters: H2Counters = { sessions: 0, requests: 0, maxConcurrentStreams: 0, byRequestId: {} };
   const sessions = new Set<http2.ServerHttp2Session>();
+  const draining = new WeakSet<http2.ServerHttp2Session>();
   let closed = false;
 
   const create = (): http2.Http2Server | http2.Http2SecureServer => {
@@ -82,6 +85,12 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<H2Se
       session.on('close', () => sessions.delete(session));
       session.on('error', () => {});
       session.on('stream', (stream, headers) => {
+        if (draining.has(session)) {
+          // After our GOAWAY a stream above its last stream id must not be processed (the client
+          // replays it elsewhere): refuse it.
+          stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+          return;
+        }
         open++;
         if (open > counters.maxConcurrentStreams) counters.maxConcurrentStreams = open;
         stream.on('close', () => open--);
@@ -133,9 +142,19 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<H2Se
       Object.assign(counters, { sessions: 0, requests: 0, maxConcurrentStreams: 0, byRequestId: {} });
     },
     async restart(gap = 0) {
+      // Stop accepting without Http2Server.close(), which also closes every session at once: the
+      // server would then end each connection right after its last response, and undici destroys
+      // the socket on that FIN, sometimes before it delivered the end of a response body.
       const old = server;
-      old.close();
-      for (const session of sessions) session.close(); // GOAWAY: accepted streams finish
+      (tls ? TlsServer : NetServer).prototype.close.call(old);
+      for (const session of sessions) {
+        // GOAWAY with the last stream id it processed: accepted streams finish, later ones are
+        // refused. Like nginx or Envoy draining, the client closes the connection once its
+        // streams are done; a session still open after a grace period is closed by the server.
+        draining.add(session);
+        session.goaway();
+        setTimeout(() => session.close(), 2_000).unref();
+      }
       if (gap > 0) await delay(gap);
       if (closed) return;
       server = create();
