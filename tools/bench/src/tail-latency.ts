@@ -132,48 +132,60 @@ function steady(origin: string, options: Partial<UpstreamOptions> = {}): Upstrea
   return createUpstream({ origin, ...options, pool: { ...options.pool, tls: { ca: TEST_TLS.cert } } });
 }
 
-/** The `hedge` section: no hedging vs `hedge: { delay: 'p95' }`, same upstream, same run. */
+/**
+ * The `hedge` section: no hedging vs `hedge: { delay: 'p99' }`, same upstream, same run, in
+ * interleaved chunks (A B A B …) so that background load hits both clients alike.
+ */
 export async function runHedge(ctx: BenchContext): Promise<HedgeRow[]> {
   const calls = ctx.settings.quick ? 3_000 : 20_000;
+  const chunks = ctx.settings.quick ? 3 : 10;
   const concurrency = 16;
   const upstream = await TailUpstream.start(ctx.settings.serverCpu);
-  const rows: HedgeRow[] = [];
+  const clients: Array<[string, Partial<UpstreamOptions>]> = [
+    ['Steady, no hedging', { pool: { connections: 32 } }],
+    ["Steady, hedge: { delay: 'p99' }", { pool: { connections: 32 }, hedge: { delay: 'p99' } }],
+  ];
+  const ups = clients.map(([, options]) => steady(upstream.origin, options));
+  const acc = clients.map(() => ({ latencies: [] as number[], errors: 0, requests: 0, slow: 0 }));
   try {
-    const clients: Array<[string, Partial<UpstreamOptions>]> = [
-      ['Steady, no hedging', { pool: { connections: 32 } }],
-      ["Steady, hedge: { delay: 'p99' }", { pool: { connections: 32 }, hedge: { delay: 'p99' } }],
-    ];
-    for (const [client, options] of clients) {
-      const up = steady(upstream.origin, options);
-      try {
-        await drive(up, '/tail', 500, concurrency); // warm: sockets, JIT, the hedge's latency window
+    // Warm: sockets, JIT, and the hedge's latency window.
+    for (const up of ups) await drive(up, '/tail', 500, concurrency);
+    const before = ups.map((up) => up.stats().hedge);
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      for (let c = 0; c < ups.length; c++) {
         await upstream.reset();
-        const before = up.stats().hedge;
-        const run = await drive(up, '/tail', calls, concurrency);
+        const run = await drive(ups[c]!, '/tail', Math.floor(calls / chunks), concurrency);
         const server = await upstream.counters();
-        const after = up.stats().hedge;
-        rows.push({
-          client,
-          calls,
-          errors: run.errors,
-          p50: percentile(run.latencies, 50),
-          p99: percentile(run.latencies, 99),
-          p999: percentile(run.latencies, 99.9),
-          max: percentile(run.latencies, 100),
-          extraRequests: server.requests / calls - 1,
-          hedgesSent: after.sent - before.sent,
-          hedgesWon: after.won - before.won,
-          delay: after.delay,
-        });
-        ctx.log(`hedge: ${client} done (${server.slow} slow responses at the server)`);
-      } finally {
-        await up.destroy();
+        const a = acc[c]!;
+        for (const l of run.latencies) a.latencies.push(l);
+        a.errors += run.errors;
+        a.requests += server.requests;
+        a.slow += server.slow;
       }
     }
+    ctx.log(`hedge: done (${acc.map((a) => a.slow).join(' / ')} slow responses at the server)`);
+    return clients.map(([client], c) => {
+      const a = acc[c]!;
+      const after = ups[c]!.stats().hedge;
+      const n = a.latencies.length;
+      return {
+        client,
+        calls: n,
+        errors: a.errors,
+        p50: percentile(a.latencies, 50),
+        p99: percentile(a.latencies, 99),
+        p999: percentile(a.latencies, 99.9),
+        max: percentile(a.latencies, 100),
+        extraRequests: a.requests / n - 1,
+        hedgesSent: after.sent - before[c]!.sent,
+        hedgesWon: after.won - before[c]!.won,
+        delay: after.delay,
+      };
+    });
   } finally {
+    for (const up of ups) await up.destroy();
     await upstream.kill();
   }
-  return rows;
 }
 
 /** The `h2` section: Steady over HTTP/1.1 vs HTTP/2 on the same server, interleaved rounds. */
