@@ -142,7 +142,7 @@ async function dispatch(upstream: Upstream, config: InternalAxiosRequestConfig):
     }
     const signal = call?.signal ?? (config.signal as AbortSignal | undefined);
     if (signal !== undefined) abortBodyOn(signal, res.body);
-    return settle(await toAxiosResponse(res, config, request));
+    return settle(await toAxiosResponse(res, config, request, upstream.options.pool.maxResponseSize));
   } catch (error) {
     throw toAxiosError(error, config, request, call?.signal ?? (config.signal as AbortSignal | undefined));
   } finally {

@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
-import { createUpstream, InvalidOptionError, type Upstream, type UpstreamOptions } from '@steady/core';
+import { createUpstream, InvalidOptionError, MAX_TIMER_DELAY, type Upstream, type UpstreamOptions } from '@steady/core';
 import { steadyAdapter, upstreamOfAdapter } from './adapter.ts';
 
 /** Options of {@link createAxios} that create (and own) a new upstream. */
@@ -40,6 +40,11 @@ export function createAxios(options: CreateAxiosOptions): AxiosInstance {
   const origin: unknown = upstreamOptions.origin;
   if (shared !== undefined && origin !== undefined) {
     throw new InvalidOptionError('origin', 'absent when `upstream` is given (the upstream has its origin)', origin);
+  }
+  const timeout: unknown = defaults?.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0 && timeout <= MAX_TIMER_DELAY))) {
+    // A longer timer fires after 1 ms in Node; axios' 0 means "no timeout of its own".
+    throw new InvalidOptionError('axios.timeout', `a number of milliseconds in 0…${MAX_TIMER_DELAY}`, timeout);
   }
   const baseURL = resolveBaseURL(defaults?.baseURL, shared?.origin ?? safeOrigin(upstreamOptions.origin));
   const upstream = shared ?? createUpstream(upstreamOptions);

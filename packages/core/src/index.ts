@@ -11,13 +11,21 @@ export type {
 export type { UpstreamStats } from './upstream/stats.ts';
 export type { CallCounters } from './upstream/call-tracker.ts';
 export type { UpstreamOptions, ResolvedUpstreamOptions } from './options/resolve.ts';
+export { MAX_TIMER_DELAY } from './options/validate.ts';
 export {
   DEFAULT_TRANSPORT_OPTIONS,
   type PoolOptions,
   type TimeoutOptions,
   type TransportOptions,
 } from './options/upstream-options.ts';
-export { SteadyError, ErrorCode, isSteadyError, redactUrl, type ErrorContext } from './errors/steady-error.ts';
+export {
+  SteadyError,
+  ErrorCode,
+  isSteadyError,
+  printable,
+  redactUrl,
+  type ErrorContext,
+} from './errors/steady-error.ts';
 export {
   AbortedError,
   BulkheadFullError,
@@ -26,7 +34,10 @@ export {
   InvalidOptionError,
   InvalidRequestError,
   NetworkError,
+  ProtocolError,
+  ResponseTooLargeError,
   TimeoutError,
+  TlsError,
   isAbortedError,
   isBulkheadFullError,
   isCircuitOpenError,
@@ -34,7 +45,10 @@ export {
   isInvalidOptionError,
   isInvalidRequestError,
   isNetworkError,
+  isProtocolError,
+  isResponseTooLargeError,
   isTimeoutError,
+  isTlsError,
   type Delivery,
   type TimeoutPhase,
 } from './errors/errors.ts';

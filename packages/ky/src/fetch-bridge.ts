@@ -87,7 +87,7 @@ function send(
     const mode = request.redirect;
     const location = redirectLocation(raw.statusCode, raw.headers);
     if (location === undefined || mode === 'manual') {
-      return toResponse(raw, outgoing.method, url, redirects > 0, request.signal);
+      return toResponse(raw, outgoing.method, url, redirects > 0, request.signal, upstream);
     }
     discardBody(raw.body);
     if (mode === 'error') throw fetchFailed('unexpected redirect');

@@ -1,4 +1,4 @@
-import { createUpstream, type Upstream, type UpstreamOptions } from '@steady/core';
+import { createUpstream, InvalidOptionError, MAX_TIMER_DELAY, type Upstream, type UpstreamOptions } from '@steady/core';
 import type { KyInstance, Options } from 'ky';
 import { steadyInitHook } from './call-options.ts';
 import { steadyFetch } from './fetch-bridge.ts';
@@ -37,6 +37,17 @@ export interface WithSharedUpstreamOptions {
  */
 export function withSteady(ky: KyInstance, options: WithSteadyOptions | WithSharedUpstreamOptions): KyInstance {
   const { ky: kyOptions = {}, ...rest } = options;
+  for (const name of ['timeout', 'totalTimeout'] as const) {
+    const value: unknown = kyOptions[name];
+    if (
+      value !== undefined &&
+      value !== false &&
+      !(typeof value === 'number' && value >= 1 && value <= MAX_TIMER_DELAY)
+    ) {
+      // A longer timer fires after 1 ms in Node: refused here rather than per request.
+      throw new InvalidOptionError(`ky.${name}`, `false or a number of milliseconds in 1…${MAX_TIMER_DELAY}`, value);
+    }
+  }
   const upstream = 'upstream' in rest ? rest.upstream : createUpstream(rest as UpstreamOptions);
   const api = ky.extend({
     ...kyOptions,

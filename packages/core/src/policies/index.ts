@@ -23,7 +23,7 @@ import { CircuitBreakerPolicy, type ResolvedCircuitBreakerOptions } from './circ
 import { FallbackPolicy, type ResolvedFallbackOptions } from './fallback.ts';
 import { HedgePolicy } from './hedge.ts';
 import type { ResolvedHedgeOptions } from './hedge-options.ts';
-import { compose, type Policy } from './policy.ts';
+import { compose, type CallContext, type Policy } from './policy.ts';
 import type { ResolvedRetryOptions } from './retry-options.ts';
 import { RetryPolicy } from './retry.ts';
 import type { RetryBudget } from './retry-budget.ts';
@@ -48,6 +48,11 @@ export interface Pipeline {
   readonly breaker: CircuitBreakerPolicy | null;
   readonly bulkhead: BulkheadPolicy | null;
   readonly budget: RetryBudget | null;
+  /**
+   * End every call at once with `reasonFor(ctx)`: queued calls leave the bulkhead, calls in
+   * flight (in an attempt or sleeping in a retry backoff) and held response bodies are aborted.
+   */
+  abortAll(reasonFor: (ctx: CallContext) => unknown): void;
 }
 
 /** Build the policies of one upstream and compose them in the fixed order documented above. */
@@ -56,11 +61,24 @@ export function createPipeline(resolved: ResolvedPipelineOptions, deps: PolicyDe
   const breaker = resolved.breaker === false ? null : new CircuitBreakerPolicy(resolved.breaker, deps);
   const bulkhead = resolved.bulkhead === false ? null : new BulkheadPolicy(resolved.bulkhead);
   const fallback = resolved.fallback ? new FallbackPolicy(resolved.fallback) : null;
+  const timeout = new TimeoutPolicy();
   const hedge = new HedgePolicy(resolved.hedge ?? false, { budget: retry?.budget ?? null, bulkhead });
-  const policies: Policy[] = [fallback, bulkhead, new TimeoutPolicy(), retry, hedge, breaker].filter(
+  const policies: Policy[] = [fallback, bulkhead, timeout, retry, hedge, breaker].filter(
     (p): p is NonNullable<typeof p> => p !== null,
   );
-  return { policy: compose(...policies), retry, breaker, bulkhead, hedge, budget: retry?.budget ?? null };
+  return {
+    policy: compose(...policies),
+    retry,
+    breaker,
+    bulkhead,
+    hedge,
+    budget: retry?.budget ?? null,
+    abortAll(reasonFor) {
+      // The queue first: a slot freed by an aborted call must not start a queued one.
+      bulkhead?.rejectQueued(reasonFor);
+      timeout.abortAll(reasonFor);
+    },
+  };
 }
 
 export { compose, type CallContext, type Next, type Policy, type PolicyOverrides, type ResultInfo } from './policy.ts';
