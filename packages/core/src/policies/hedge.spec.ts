@@ -9,7 +9,9 @@ import { compose, type CallContext } from './policy.ts';
 import { RetryBudget, resolveRetryBudgetOptions, type ResolvedRetryBudgetOptions } from './retry-budget.ts';
 import { resolveRetryOptions, type ResolvedRetryOptions } from './retry-options.ts';
 import { RetryPolicy } from './retry.ts';
-import { createTestContext, fakeResponse, type TestContextOptions } from './test-context.ts';
+import { createTestContext, fakeResponse, settleWithFakeTimers, type TestContextOptions } from './test-context.ts';
+
+const settle = <T>(promise: Promise<T>, ms = 10_000) => settleWithFakeTimers(promise, ms);
 
 function hedge(options: object, deps: Partial<ConstructorParameters<typeof HedgePolicy>[1]> = {}): HedgePolicy {
   return new HedgePolicy(resolveHedgeOptions(options, 'hedge', 5_000) as ResolvedHedgeOptions, {
@@ -48,15 +50,6 @@ function context(options: TestContextOptions = {}) {
   const discarded: unknown[] = [];
   const ctx = createTestContext({ events, discard: (r) => discarded.push(r), ...options });
   return { ctx, hedges, discarded };
-}
-
-async function settle<T>(promise: Promise<T>, ms = 10_000): Promise<{ value?: T; error?: unknown }> {
-  const settled = promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  await vi.advanceTimersByTimeAsync(ms);
-  return settled;
 }
 
 beforeEach(() => {
