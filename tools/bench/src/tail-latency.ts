@@ -248,11 +248,11 @@ export function renderTailTables(hedge: HedgeRow[], h2: H2Row[]): string {
     out.push(
       '### Tail latency: 1 % of responses take 1 s (same run)',
       '',
-      '| client | calls | p50 ms | p99 ms | p99.9 ms | max ms | extra requests | hedges sent / won | errors |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| client | calls | p50 ms | p99 ms | p99.9 ms | max ms | extra requests | hedges sent / won | hedge delay at end | errors |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...hedge.map(
         (r) =>
-          `| ${r.client} | ${r.calls} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.p999)} | ${ms(r.max)} | ${(r.extraRequests * 100).toFixed(2)} % | ${r.hedgesSent} / ${r.hedgesWon} | ${r.errors} |`,
+          `| ${r.client} | ${r.calls} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.p999)} | ${ms(r.max)} | ${(r.extraRequests * 100).toFixed(2)} % | ${r.hedgesSent} / ${r.hedgesWon} | ${r.delay === null ? '—' : `${ms(r.delay)} ms`} | ${r.errors} |`,
       ),
     );
     const [plain, hedged] = hedge;
