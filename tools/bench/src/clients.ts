@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { UpstreamOptions } from '@steady/core';
 import { axiosCalls, countingPool, fetchStatus, JSON_HEADERS, status, steadyOptions } from './client-kit.ts';
 import { axiosRetryClient, cockatielClient, gotClient, undiciRetryClient } from './clients-peers.ts';
+import { steadyFleetClient } from './fleet-client.ts';
 
 /** One client instance bound to one origin. */
 export interface BenchClient {
@@ -183,6 +184,7 @@ export const CLIENTS: readonly ClientSpec[] = [
   kyClient,
   steadyKyClient,
   gotClient,
+  steadyFleetClient,
 ];
 
 /** The clients whose modules load here; the rest are returned as `missing` with the reason. */

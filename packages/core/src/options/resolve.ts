@@ -5,7 +5,6 @@ import {
   resolveRetryOptions,
   type BulkheadOptions,
   type CircuitBreakerOptions,
-  type FallbackHandler,
   type HedgeOptions,
   type ResolvedHedgeOptions,
   resolveHedgeOptions,
@@ -14,6 +13,8 @@ import {
   type ResolvedRetryOptions,
   type RetryOptions,
 } from '../policies/index.ts';
+import type { RequestFallback } from '../http/fallback-response.ts';
+import { resolveFleet, type Fleet } from '../policies/fleet.ts';
 import { resolveTransportOptions, type ResolvedTransportOptions, type TransportOptions } from './upstream-options.ts';
 
 /** Every option of `createUpstream()`. */
@@ -24,8 +25,20 @@ export interface UpstreamOptions extends TransportOptions {
   breaker?: false | CircuitBreakerOptions;
   /** Bounds calls in flight and waiting; `false` turns it off. @default derived from `pool.connections` */
   bulkhead?: false | BulkheadOptions;
-  /** Answers instead of failing when the pipeline fails (per call: `fallback` in the call options). */
-  fallback?: FallbackHandler;
+  /**
+   * Answers `request()` calls (and the axios/ky adapters' calls) instead of failing. Its value
+   * becomes the response: a `Response` or undici response data as is; a string, bytes or a JSON
+   * value as the body of a `200` (see `RequestFallbackValue`). `execute()` calls take their own
+   * per-call `fallback`. Per call: `fallback` in the call options replaces this one.
+   * @default undefined (no fallback)
+   */
+  fallback?: RequestFallback;
+  /**
+   * Share the breaker's openings and the retry budget with the other instances of the service
+   * (e.g. `redisFleet({ redis })` from `@steady/redis`). Nothing on a call's path waits for it.
+   * @default none: breaker and budget are per process
+   */
+  fleet?: Fleet;
   /** Hedged requests for slow idempotent calls (per call: `hedge` in the call options). @default false */
   hedge?: false | HedgeOptions;
 }
@@ -35,7 +48,8 @@ export interface ResolvedUpstreamOptions extends ResolvedTransportOptions {
   retry: ResolvedRetryOptions | false;
   breaker: ResolvedCircuitBreakerOptions | false;
   bulkhead: ResolvedBulkheadOptions | false;
-  fallback: FallbackHandler | false;
+  fallback: RequestFallback | false;
+  fleet: Fleet | false;
   hedge: ResolvedHedgeOptions | false;
 }
 
@@ -56,7 +70,8 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
           ? transport.pool.pipelining
           : Math.ceil(transport.pool.http2.maxConcurrentStreams / 8)),
     ),
-    fallback: resolveFallbackOptions(options.fallback, 'fallback'),
+    fallback: resolveFallbackOptions(options.fallback, 'fallback') as RequestFallback | false,
+    fleet: resolveFleet('fleet', options.fleet),
     hedge: resolveHedgeOptions(options.hedge, 'hedge', transport.timeouts.total),
   });
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError } from '../errors/errors.ts';
 import { booleanOr, byteSizeOr, deadlineOr, durationIn, integerIn, knownKeys, nameOr, objectOr } from './validate.ts';
+import { resolveTlsOptions, type TlsOptions } from './tls-options.ts';
 
 /** HTTP/2 options of the pool (`pool.http2`). */
 export interface Http2Options {
@@ -45,11 +45,12 @@ export interface PoolOptions {
    * @default false
    */
   http2?: boolean | Http2Options;
-  /** TLS options for `https:` origins. Verification stays on unless `rejectUnauthorized: false` is given by name. */
-  tls?: Pick<
-    ConnectionOptions,
-    'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized' | 'minVersion' | 'ciphers'
-  >;
+  /**
+   * TLS options for `https:` origins (see {@link TlsOptions} for the keys); validated by name and
+   * type. Verification stays on unless `rejectUnauthorized: false` is given by name.
+   * @default undefined (Node's defaults: the system CAs, TLS 1.2+)
+   */
+  tls?: TlsOptions;
   /** Delay before the first TCP keep-alive probe on an idle socket. @default 15_000 */
   keepAliveInitialDelay?: number;
   /**
@@ -146,6 +147,7 @@ const TOP_KEYS = [
   'bulkhead',
   'fallback',
   'hedge',
+  'fleet',
 ] as const;
 const POOL_KEYS = [
   'connections',
@@ -184,9 +186,7 @@ export function resolveTransportOptions(input: unknown): ResolvedTransportOption
       idleTimeout,
     );
   }
-  const tls = objectOr<NonNullable<PoolOptions['tls']>>('pool.tls', pool.tls);
-  if (tls !== undefined && tls.rejectUnauthorized !== undefined)
-    booleanOr('pool.tls.rejectUnauthorized', tls.rejectUnauthorized, true);
+  const tls = resolveTlsOptions(pool.tls, 'pool.tls');
 
   const http2 = resolveHttp2Options(pool.http2);
   const timeouts = objectOr<TimeoutOptions>('timeouts', options.timeouts) ?? {};

@@ -1,3 +1,4 @@
+import type { FleetStats } from '../policies/fleet.ts';
 import type { BulkheadStats, CircuitBreakerStats, HedgeStats, RetryStats } from '../policies/index.ts';
 import type { SteadyPool } from '../pool/create-pool.ts';
 import type { CallCounters, CallTracker } from './call-tracker.ts';
@@ -35,6 +36,8 @@ export interface UpstreamStats {
   bulkhead: BulkheadStats | null;
   /** Hedged copies sent, won and refused, and the current delay (null when the upstream does not hedge). */
   hedge: HedgeStats;
+  /** Fleet link (connected, instances, last sync age, …); null without `fleet`. */
+  fleet: FleetStats | null;
 }
 
 interface UpstreamLike {
@@ -75,5 +78,6 @@ export function buildStats(
     breaker: policies.breaker,
     bulkhead: policies.bulkhead,
     hedge: policies.hedge,
+    fleet: policies.fleet,
   };
 }
