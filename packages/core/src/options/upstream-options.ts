@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '../errors/errors.ts';
-import { booleanOr, byteSizeOr, deadlineOr, durationIn, integerIn, knownKeys, nameOr, objectOr } from './validate.ts';
+import { byteSizeOr, deadlineOr, durationIn, integerIn, knownKeys, nameOr, objectOr } from './validate.ts';
 import { resolveTlsOptions, type TlsOptions } from './tls-options.ts';
 
 /** HTTP/2 options of the pool (`pool.http2`). */
