@@ -9,11 +9,24 @@ export type {
   UpstreamResponse,
 } from './upstream/types.ts';
 export type { UpstreamStats } from './upstream/stats.ts';
+export { Agent, createAgent, createFetch, type AgentEvents, type AgentStats } from './agent/agent.ts';
+export {
+  DEFAULT_AGENT_OPTIONS,
+  type AgentOptions,
+  type AllowOrigins,
+  type OriginOptions,
+  type UpstreamDefaults,
+} from './agent/agent-options.ts';
+export type { OriginRegistryCounters } from './agent/origin-registry.ts';
+export type { FetchCallOptions, SteadyFetch, SteadyRequestInit } from './agent/fetch.ts';
+export { createUpstreamFetch } from './agent/upstream-fetch.ts';
+export { OriginRefusedError, isOriginRefusedError, type OriginRefusal } from './errors/origin-refused.ts';
 export type { CallCounters } from './upstream/call-tracker.ts';
 export type { UpstreamOptions, ResolvedUpstreamOptions } from './options/resolve.ts';
 export {
   DEFAULT_TRANSPORT_OPTIONS,
   type PoolOptions,
+  type ResolvedProxy,
   type TimeoutOptions,
   type TransportOptions,
 } from './options/upstream-options.ts';
@@ -65,6 +78,7 @@ export {
   type FallbackHandler,
   type RetryBudgetOptions,
   type RetryBudgetStats,
+  type RetryContext,
   type RetryOptions,
   type RetryStats,
   type SlowCallOptions,
@@ -81,6 +95,13 @@ export {
   type DecodeOptions,
   type DecodeRules,
 } from './http/decompress.ts';
+export {
+  followRedirects,
+  isResponseData,
+  type FollowRequest,
+  type FollowResult,
+  type HopCallOptions,
+} from './http/follow-redirects.ts';
 export {
   DEFAULT_MAX_REDIRECTS,
   hopTimeout,

@@ -16,6 +16,7 @@ export const ErrorCode = {
   NETWORK: 'STEADY_NETWORK',
   CIRCUIT_OPEN: 'STEADY_CIRCUIT_OPEN',
   BULKHEAD_FULL: 'STEADY_BULKHEAD_FULL',
+  ORIGIN_REFUSED: 'STEADY_ORIGIN_REFUSED',
 } as const;
 
 /** A stable Steady error code. */

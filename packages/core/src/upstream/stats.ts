@@ -46,7 +46,7 @@ export function buildStats(
   pipeline: Pipeline,
   calls: CallTracker,
 ): UpstreamStats {
-  const s = pool.pool.stats;
+  const s = pool.figures();
   const policies = pipeline.stats();
   return {
     name: upstream.name,

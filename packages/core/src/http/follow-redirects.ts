@@ -1,0 +1,123 @@
+import type { Upstream } from '../upstream/upstream.ts';
+import type { UpstreamRequestOptions, UpstreamResponse } from '../upstream/types.ts';
+import {
+  hopTimeout,
+  nextRedirect,
+  redirectLocation,
+  type RedirectHeaders,
+  type RedirectHop,
+  type RedirectOutcome,
+  type RedirectRefusal,
+  type RedirectRules,
+} from './redirect.ts';
+
+/** Per-call options every hop is sent with (the deadline is computed here). */
+export type HopCallOptions = Omit<UpstreamRequestOptions, 'method' | 'headers' | 'body' | 'timeout' | 'query'>;
+
+/** A request whose redirects core follows: the one redirect loop every adapter and `agent.fetch` share. */
+export interface FollowRequest<H extends RedirectHeaders, B> {
+  url: URL;
+  method: string;
+  headers: H;
+  body: B;
+  /** Whose redirect rules apply. */
+  rules: RedirectRules;
+  /** At most this many redirects; 0 returns the first response as it is. @default the rules' limit */
+  maxRedirects?: number | undefined;
+  /**
+   * One deadline for the whole chain, ms: every hop gets what is left of it. Undefined uses
+   * the first hop's upstream's `timeouts.total`.
+   */
+  timeout?: number | undefined;
+  /** Per-call policy options (signal, retry, breaker, …) applied to every hop. */
+  call?: HopCallOptions | undefined;
+  /** The upstream that serves a URL's origin (throws to refuse it, e.g. `STEADY_ORIGIN_REFUSED`). */
+  route(url: URL): Upstream;
+  /** Follow redirects to other origins (through `route`). @default false */
+  crossOrigin?: boolean | undefined;
+  /** Sends one hop; defaults to `upstream.request(path, options)`. May answer a fallback value. */
+  send?(upstream: Upstream, path: string, options: UpstreamRequestOptions): Promise<unknown>;
+  /** Told of each hop before it is sent (axios' `beforeRedirect`, fetch's `redirect: 'error'`); may throw. */
+  beforeHop?(hop: RedirectHop<H, B | undefined>, response: UpstreamResponse, from: { url: URL; method: string }): void;
+  /** The error to throw for a redirect that is not followed. */
+  refuse(refusal: RedirectRefusal, response: UpstreamResponse, from: { url: URL; method: string }): unknown;
+}
+
+/** The final answer and the hop that got it. */
+export interface FollowResult<H, B> {
+  /** The final response, or a fallback's value when the upstream answered with its fallback. */
+  response: UpstreamResponse | unknown;
+  /** True when `response` is undici response data. */
+  isResponse: boolean;
+  url: URL;
+  method: string;
+  headers: H;
+  body: B | undefined;
+  redirects: number;
+}
+
+/**
+ * Send `request` and follow its redirects: each hop through the upstream of its origin (the
+ * same one unless `crossOrigin`), all within one total deadline, with the rules of `nextRedirect`.
+ * A redirect response that is followed has its body dumped; the final one is returned unread.
+ */
+export async function followRedirects<H extends RedirectHeaders, B>(
+  request: FollowRequest<H, B>,
+): Promise<FollowResult<H, B>> {
+  let url = request.url;
+  let upstream = request.route(url);
+  const deadline = Date.now() + (request.timeout ?? upstream.options.timeouts.total);
+  const maxRedirects = request.maxRedirects;
+  const send = request.send ?? ((u: Upstream, path: string, o: UpstreamRequestOptions) => u.request(path, o));
+  let method = request.method;
+  let headers = request.headers;
+  let body: B | undefined = request.body;
+  for (let redirects = 0; ; redirects++) {
+    const options: UpstreamRequestOptions = {
+      ...request.call,
+      method,
+      headers: headers as UpstreamRequestOptions['headers'],
+      body: body as UpstreamRequestOptions['body'],
+      timeout: hopTimeout(deadline),
+    };
+    const answer = await send(upstream, url.pathname + url.search, options);
+    const result = { url, method, headers, body, redirects };
+    if (!isResponseData(answer)) return { ...result, response: answer, isResponse: false };
+    if (maxRedirects === 0) return { ...result, response: answer, isResponse: true };
+    const location = redirectLocation(answer.statusCode, answer.headers, request.rules);
+    if (location === undefined) return { ...result, response: answer, isResponse: true };
+    answer.body.dump().catch(noop);
+    const hop: RedirectOutcome<H, B | undefined> = nextRedirect<H, B | undefined>({
+      status: answer.statusCode,
+      location,
+      url,
+      method,
+      headers,
+      body,
+      origin: url.origin,
+      crossOrigin: request.crossOrigin,
+      redirects,
+      maxRedirects,
+      rules: request.rules,
+    });
+    if (hop.kind !== 'follow') throw request.refuse(hop, answer, { url, method });
+    request.beforeHop?.(hop, answer, { url, method });
+    if (hop.crossOrigin) upstream = request.route(hop.url);
+    url = hop.url;
+    method = hop.method;
+    headers = hop.headers;
+    body = hop.body;
+  }
+}
+
+/** True for undici's response data (a fallback may answer anything else). */
+export function isResponseData(value: unknown): value is UpstreamResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as UpstreamResponse).statusCode === 'number' &&
+    typeof (value as UpstreamResponse).body === 'object'
+  );
+}
+
+function noop(): void {}
