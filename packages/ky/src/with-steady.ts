@@ -1,6 +1,7 @@
 import {
   createAgent,
   createUpstream,
+  InvalidOptionError,
   type Agent,
   type AgentOptions,
   type Upstream,
@@ -85,9 +86,12 @@ export function withSteady(
 function onAgent(ky: KyInstance, kyOptions: Options, options: WithAgentOptions): KyInstance {
   const { agent: shared, ...agentOptions } = options;
   const agent = shared ?? createAgent(agentOptions);
-  if (shared !== undefined && Object.keys(agentOptions).length > 0) {
-    throw new TypeError(
-      `withSteady(ky, { agent }) takes no agent options (${Object.keys(agentOptions).join(', ')}): the agent has its own`,
+  const extra = Object.keys(agentOptions)[0];
+  if (shared !== undefined && extra !== undefined) {
+    throw new InvalidOptionError(
+      extra,
+      'absent when `agent` is given (the agent has its own options)',
+      (agentOptions as Record<string, unknown>)[extra],
     );
   }
   const api = ky.extend({

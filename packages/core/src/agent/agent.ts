@@ -87,6 +87,15 @@ export class Agent {
   }
 
   /**
+   * The upstream an absolute URL routes to (what adapters call per hop). Throws
+   * `STEADY_INVALID_REQUEST` (relative URL, other scheme, credentials), `STEADY_ORIGIN_REFUSED`
+   * or `STEADY_CLOSED`, before anything is resolved or sent.
+   */
+  route(url: string | URL, method = 'GET'): Upstream {
+    return this.#route(targetUrl(url, method).origin, method);
+  }
+
+  /**
    * The upstream of an origin (normalised: `https://A.example:443` is `https://a.example`),
    * created when needed. Throws `STEADY_INVALID_OPTION` for a value that is not an origin,
    * `STEADY_ORIGIN_REFUSED` for a refused one.
