@@ -1,5 +1,5 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
-import type { UpstreamOptions } from '@steady/core';
+import type { AgentOptions, UpstreamOptions } from '@steady/core';
 import type { CreateAxiosDefaults } from 'axios';
 import type { Options as KyOptions } from 'ky';
 
@@ -14,13 +14,22 @@ export interface SteadyUpstreamOptions extends Omit<UpstreamOptions, 'name'> {
   ky?: KyOptions;
 }
 
-/** The options of {@link SteadyModule}: one entry per upstream, keyed by name. */
+/** The options of {@link SteadyModule}: named upstreams, and the agent for every other origin. */
 export interface SteadyModuleOptions {
   /**
    * Upstreams keyed by name. A name is 1…64 letters, digits, `.`, `_` or `-`, starting
    * with a letter or digit; it becomes part of the injection tokens (`steady:upstream:<name>`).
+   * @default {}
    */
-  upstreams: Record<string, SteadyUpstreamOptions>;
+  upstreams?: Record<string, SteadyUpstreamOptions>;
+  /**
+   * Options of the module's agent (`@InjectAgent()`): every origin the app calls by absolute
+   * URL, each on its own lazily created upstream (`defaults`, `origins`, `allowOrigins`,
+   * `maxOrigins`, `originIdleTimeout`). The agent is always provided (it opens nothing until
+   * used) and is drained on shutdown with the named upstreams.
+   * @default {}
+   */
+  agent?: AgentOptions;
 }
 
 /** Options that shape the module definition rather than the upstreams. */
@@ -46,6 +55,6 @@ export interface SteadyOptionsFactory {
  */
 export interface SteadyModuleAsyncOptions
   extends ConfigurableModuleAsyncOptions<SteadyModuleOptions, 'createSteadyOptions'>, SteadyModuleExtras {
-  /** The names of the upstreams the factory returns, e.g. `['payments', 'orders']`. */
+  /** The names of the upstreams the factory returns, e.g. `['payments', 'orders']` (`[]` for an agent only). */
   upstreams: readonly string[];
 }

@@ -6,14 +6,15 @@ import { SteadyHealthIndicator } from './steady-health.indicator.ts';
 import type { SteadyModuleAsyncOptions, SteadyModuleExtras, SteadyModuleOptions } from './steady-options.ts';
 import { SteadyUpstreams } from './steady-upstreams.ts';
 import { ConfigurableSteadyModule, MODULE_OPTIONS_TOKEN } from './steady.module-definition.ts';
-import { STEADY_DECLARED_UPSTREAMS } from './steady.tokens.ts';
+import { getAgentToken, STEADY_DECLARED_UPSTREAMS } from './steady.tokens.ts';
 
 /**
  * Steady upstreams as Nest providers. Per upstream name it provides the `Upstream`
  * (`@InjectUpstream`), an axios instance (`@InjectAxios`) and a ky instance
- * (`@InjectKy`) that share the upstream's pool and policies; it also provides
- * {@link SteadyUpstreams} and {@link SteadyHealthIndicator}, and closes every
- * upstream gracefully on application shutdown.
+ * (`@InjectKy`) that share the upstream's pool and policies; it also provides the agent
+ * for every other origin (`@InjectAgent()`), {@link SteadyUpstreams} and
+ * {@link SteadyHealthIndicator}, and closes every upstream and the agent gracefully on
+ * application shutdown.
  */
 export class SteadyModule {
   /**
@@ -75,12 +76,17 @@ function withUpstreamProviders(definition: DynamicModule, declared: DeclaredUpst
       useFactory: (upstreams: SteadyUpstreams, moduleRef: ModuleRef) => new SteadyHealthIndicator(upstreams, moduleRef),
       inject: [SteadyUpstreams, ModuleRef],
     },
+    {
+      provide: getAgentToken(),
+      useFactory: (upstreams: SteadyUpstreams) => upstreams.agent,
+      inject: [SteadyUpstreams],
+    },
     ...perName,
   ];
   return {
     ...definition,
     module: SteadyModule,
     providers,
-    exports: [SteadyUpstreams, SteadyHealthIndicator, ...perName.map((provider) => provider.provide)],
+    exports: [SteadyUpstreams, SteadyHealthIndicator, getAgentToken(), ...perName.map((provider) => provider.provide)],
   };
 }
