@@ -72,6 +72,7 @@ describe('createAxios() with no origin: every host through an agent', () => {
     expect(b.counters().connections).toBe(0);
     const relative = await rejection(api.get('/no-base'));
     expect(relative).toBeInstanceOf(AxiosError);
+    expect(relative.code).toBe('ERR_INVALID_URL');
     expect(() => createAxios({ agent: createAgent(), maxOrigins: 2 } as never)).toThrow(
       '`maxOrigins` must be absent when `agent` is given',
     );

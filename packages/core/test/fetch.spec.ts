@@ -43,6 +43,35 @@ describe('agent.fetch: WHATWG fetch on Steady', () => {
     expect(agent.stats().origins[s.origin]!.calls.requests).toBe(4);
   });
 
+  it('sends what fetch sends: default headers, text/plain for a string body, every headers shape', async () => {
+    const s = await server();
+    const agent = agentFor();
+    const url = new URL(`${s.url}/echo#frag`);
+    const seen = async (res: Promise<Response>) =>
+      (await (await res).json()) as { method: string; headers: Record<string, string>; body: string };
+    const a = await seen(agent.fetch(url, { method: 'post', body: 'plain' }));
+    expect(a).toMatchObject({ method: 'POST', body: 'plain' });
+    expect(a.headers).toMatchObject({
+      'content-type': 'text/plain;charset=UTF-8',
+      accept: '*/*',
+      'accept-encoding': 'gzip, deflate, br',
+      'user-agent': 'node',
+    });
+    expect(url.hash).toBe('#frag'); // the caller's URL is not changed
+    const b = await seen(agent.fetch(`${s.url}/echo`, { headers: [['X-Pair', '1']], method: 'DELETE' }));
+    expect(b).toMatchObject({ method: 'DELETE', headers: { 'x-pair': '1' } });
+    const c = await seen(agent.fetch(`${s.url}/echo`, { headers: new Headers({ Accept: 'application/json' }) }));
+    expect(c.headers.accept).toBe('application/json');
+    const d = await seen(agent.fetch(`${s.url}/echo`, { method: 'PUT', body: new URLSearchParams({ q: '1' }) }));
+    expect(d).toMatchObject({
+      body: 'q=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+    });
+    const bad = await rejection(agent.fetch(`${s.url}/echo`, { method: 'GET', body: 'no' }));
+    expect(bad).toBeInstanceOf(TypeError);
+    expect(s.counters().byPath['/echo']).toBe(4);
+  });
+
   it('streams the response body and decodes gzip', async () => {
     const s = await server();
     s.route('/big', { body: { bytes: 256 * 1024 }, chunked: true });

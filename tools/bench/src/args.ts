@@ -25,7 +25,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--update-docs] [--only 
   --only LIST    run only these sections
   --requests N   requests per throughput run (default 20000, quick 2000)
   --rounds N     measured interleaved rounds (default 3)
-  --clients LIST only these clients: undici,steady,fetch,axios,steady-axios,ky,steady-ky
+  --clients LIST only these clients: undici,steady,fetch,steady-fetch,axios,steady-axios,ky,steady-ky
   --cpu-prof     write a V8 CPU profile of the client process to tmp/bench/prof/
   --no-pin       do not pin client and server to separate CPUs with taskset`;
 

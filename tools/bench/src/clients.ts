@@ -39,7 +39,7 @@ export interface ClientSpec {
 }
 
 /** Client ids, in table order. */
-export type ClientId = 'undici' | 'steady' | 'fetch' | 'axios' | 'steady-axios' | 'ky' | 'steady-ky';
+export type ClientId = 'undici' | 'steady' | 'fetch' | 'steady-fetch' | 'axios' | 'steady-axios' | 'ky' | 'steady-ky';
 
 function steadyOptions(setup: ClientSetup): UpstreamOptions {
   return { origin: setup.origin, ...setup.steady };
@@ -105,6 +105,24 @@ const fetchClient: ClientSpec = {
       post: (path, body, signal) =>
         fetchStatus(fetch(setup.origin + path, { method: 'POST', body, signal, headers: JSON_HEADERS })),
       close: async () => {},
+    };
+  },
+};
+
+const steadyFetchClient: ClientSpec = {
+  id: 'steady-fetch',
+  label: 'agent.fetch (Steady)',
+  steady: true,
+  plain: 'fetch',
+  async create(setup) {
+    const { createAgent } = await import('@steady/core');
+    const agent = createAgent({ defaults: setup.steady });
+    return {
+      get: (path, signal) => fetchStatus(agent.fetch(setup.origin + path, { signal })),
+      post: (path, body, signal) =>
+        fetchStatus(agent.fetch(setup.origin + path, { method: 'POST', body, signal, headers: JSON_HEADERS })),
+      close: () => agent.destroy(),
+      socketsOpened: () => agent.stats().origins[new URL(setup.origin).origin]?.pool.socketsOpened,
     };
   },
 };
@@ -182,6 +200,7 @@ export const CLIENTS: readonly ClientSpec[] = [
   undiciClient,
   steadyClient,
   fetchClient,
+  steadyFetchClient,
   axiosClient,
   steadyAxiosClient,
   kyClient,

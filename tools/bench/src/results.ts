@@ -54,6 +54,7 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[]
     ratioTarget('steady', 'Steady core ≥ 0.9× raw undici (req/s)', 0.9, 'vsUndici'),
     ratioTarget('steady-axios', 'createAxios() ≥ 2× axios default (req/s)', 2, 'vsPlain'),
     ratioTarget('steady-ky', 'ky + Steady ≥ 1.2× ky default (req/s)', 1.2, 'vsPlain'),
+    ratioTarget('steady-fetch', 'agent.fetch ≥ 1.5× global fetch (req/s)', 1.5, 'vsPlain'),
   ];
 
   // Sockets: every Steady client stays within its pool everywhere it was measured.

@@ -1,10 +1,10 @@
 import { InvalidRequestError, isAbortedError } from '../errors/errors.ts';
-import { isSteadyError, redactUrl } from '../errors/steady-error.ts';
+import { isSteadyError } from '../errors/steady-error.ts';
 import { followRedirects, type HopCallOptions } from '../http/follow-redirects.ts';
 import type { RedirectRefusal } from '../http/redirect.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import type { CallOptions, UpstreamResponse } from '../upstream/types.ts';
-import { isStreamBody, translateRequest, type OutgoingRequest } from './fetch-request.ts';
+import { directRequest, isStreamBody, parseAbsolute, translateRequest, type OutgoingRequest } from './fetch-request.ts';
 import { discardBody, toResponse } from './fetch-response.ts';
 import { checkedUrl } from './origin.ts';
 
@@ -50,6 +50,17 @@ const REQUEST_FIELDS = ['method', 'headers', 'body', 'signal', 'redirect', 'cred
  */
 export function createRoutedFetch(routing: FetchRouting): SteadyFetch {
   return (input, init) => {
+    const call = init?.steady;
+    // The common call (a URL and a plain init) is translated directly: no `Request` is built.
+    const direct = input instanceof Request ? undefined : directRequest(input, init);
+    if (direct !== undefined) {
+      if (direct instanceof Error) return Promise.reject(fetchFailed(direct));
+      const signal = direct.signal;
+      if (signal?.aborted === true) return Promise.reject(signal.reason);
+      return send(routing, direct.outgoing, direct.url, direct.redirect, signal, call).catch((error: unknown) => {
+        throw surface(error, signal);
+      });
+    }
     let request: Request;
     let url: URL;
     try {
@@ -60,14 +71,14 @@ export function createRoutedFetch(routing: FetchRouting): SteadyFetch {
     }
     const signal = request.signal;
     if (signal.aborted) return Promise.reject(signal.reason);
-    const call = init?.steady;
     try {
       const streamBody = call?.streamBody === true || isStreamBody(init?.body);
       const outgoing = translateRequest(request, streamBody);
+      const mode = request.redirect;
       const sent =
         outgoing instanceof Promise
-          ? outgoing.then((first) => send(routing, first, url, request, call))
-          : send(routing, outgoing, url, request, call);
+          ? outgoing.then((first) => send(routing, first, url, mode, signal, call))
+          : send(routing, outgoing, url, mode, signal, call);
       return sent.catch((error: unknown) => {
         throw surface(error, signal);
       });
@@ -81,11 +92,11 @@ async function send(
   routing: FetchRouting,
   outgoing: OutgoingRequest,
   url: URL,
-  request: Request,
+  mode: RequestRedirect,
+  signal: AbortSignal | undefined,
   call: FetchCallOptions | undefined,
 ): Promise<Response> {
-  const mode = request.redirect;
-  const hopCall: HopCallOptions = { signal: request.signal };
+  const hopCall: HopCallOptions = signal === undefined ? {} : { signal };
   if (call !== undefined) {
     if (call.retry !== undefined) hopCall.retry = call.retry;
     if (call.idempotent !== undefined) hopCall.idempotent = call.idempotent;
@@ -114,20 +125,15 @@ async function send(
   });
   if (!result.isResponse) return fallbackResponse(result.response);
   const raw = result.response as UpstreamResponse;
-  return toResponse(raw, result.method, result.url.href, result.redirects > 0, request.signal);
+  return toResponse(raw, result.method, result.url.href, result.redirects > 0, signal);
 }
 
 function toRequest(input: string | URL | Request, init: SteadyRequestInit | undefined): Request {
   if (input instanceof Request && (init === undefined || !changesRequest(init))) return input;
-  if (typeof input === 'string' && !URL.canParse(input)) {
-    throw new InvalidRequestError(
-      `URL ${JSON.stringify(redactUrl(input).slice(0, 80))} is not absolute: give fetch a full URL (e.g. "https://api.example.com/v1/x")`,
-      { method: (init?.method ?? 'GET').toUpperCase() },
-    );
-  }
   if (!(input instanceof Request)) {
     // Checked before `new Request()` so that the caller gets a typed cause, and nothing is sent.
-    checkedUrl(input instanceof URL ? input : new URL(input), (init?.method ?? 'GET').toUpperCase());
+    const method = String(init?.method ?? 'GET').toUpperCase();
+    checkedUrl(typeof input === 'string' ? parseAbsolute(input, method) : input, method);
   }
   const requestInit = init?.body != null && isStreamBody(init.body) ? { duplex: 'half', ...init } : init;
   return new Request(input, requestInit as RequestInit);
@@ -145,8 +151,8 @@ function fetchFailed(cause: unknown): TypeError {
 }
 
 /** What the caller sees: the signal's reason for a caller abort (fetch's contract), else `TypeError('fetch failed')`. */
-function surface(error: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted && (isAbortedError(error) || !isSteadyError(error))) return signal.reason;
+function surface(error: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted === true && (isAbortedError(error) || !isSteadyError(error))) return signal.reason;
   return fetchFailed(error);
 }
 
