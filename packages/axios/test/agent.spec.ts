@@ -68,7 +68,7 @@ describe('createAxios() with no origin: every host through an agent', () => {
     const refused = await rejection(api.get(`${b.url}/x`));
     expect(refused).toBeInstanceOf(AxiosError);
     expect(refused.code).toBe('STEADY_ORIGIN_REFUSED');
-    expect((refused.cause as { origin: string }).origin).toBe(b.origin);
+    expect((refused.cause as unknown as { origin: string }).origin).toBe(b.origin);
     expect(b.counters().connections).toBe(0);
     const relative = await rejection(api.get('/no-base'));
     expect(relative).toBeInstanceOf(AxiosError);
