@@ -19,6 +19,7 @@ export {
 } from './agent/agent-options.ts';
 export type { OriginRegistryCounters } from './agent/origin-registry.ts';
 export type { FetchCallOptions, SteadyFetch, SteadyRequestInit } from './agent/fetch.ts';
+export { isStreamBody } from './agent/fetch-request.ts';
 export { createUpstreamFetch } from './agent/upstream-fetch.ts';
 export { OriginRefusedError, isOriginRefusedError, type OriginRefusal } from './errors/origin-refused.ts';
 export type { CallCounters } from './upstream/call-tracker.ts';

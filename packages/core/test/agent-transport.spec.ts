@@ -9,25 +9,10 @@ import { runInNewContext } from 'node:vm';
 import { createProxy, type ProxyServer } from 'proxy';
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgent, createUpstream, type Agent, type AgentOptions, type UpstreamEvents } from '../src/index.ts';
-import { useHarness } from './harness.ts';
+import { createUpstream, type UpstreamEvents } from '../src/index.ts';
+import { rejection, useHarness } from './harness.ts';
 
-const { server, defer } = useHarness();
-
-function agentFor(options?: AgentOptions): Agent {
-  const agent = createAgent(options);
-  defer(() => agent.destroy());
-  return agent;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+const { server, defer, agent: agentFor } = useHarness();
 
 /** A forward proxy (the `proxy` package) on 127.0.0.1 that counts what goes through it. */
 async function startProxy(auth?: { user: string; password: string }) {

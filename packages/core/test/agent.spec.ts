@@ -6,36 +6,12 @@ import {
   isInvalidOptionError,
   isInvalidRequestError,
   isOriginRefusedError,
-  type Agent,
   type AgentEvents,
   type AgentOptions,
 } from '../src/index.ts';
-import { useHarness } from './harness.ts';
+import { rejection, useHarness, waitFor } from './harness.ts';
 
-const { server, defer } = useHarness();
-
-function agentFor(options?: AgentOptions): Agent {
-  const agent = createAgent(options);
-  defer(() => agent.destroy());
-  return agent;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function waitFor(check: () => boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const { server, agent: agentFor } = useHarness();
 
 describe('createAgent: every origin on its own upstream', () => {
   it('routes three real origins to three upstreams; a failing one opens its breaker, the others are untouched', async () => {

@@ -1,25 +1,10 @@
 import ky from 'ky';
 import createClient from 'openapi-fetch';
 import { describe, expect, it } from 'vitest';
-import { createAgent, createFetch, type Agent, type AgentOptions } from '../src/index.ts';
-import { useHarness } from './harness.ts';
+import { createFetch } from '../src/index.ts';
+import { rejection, useHarness } from './harness.ts';
 
-const { server, defer } = useHarness();
-
-function agentFor(options?: AgentOptions): Agent {
-  const agent = createAgent(options);
-  defer(() => agent.destroy());
-  return agent;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+const { server, defer, agent: agentFor } = useHarness();
 
 describe('agent.fetch: WHATWG fetch on Steady', () => {
   it('takes a string, a URL or a global Request and returns a standard Response', async () => {

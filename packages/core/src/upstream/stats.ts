@@ -1,5 +1,5 @@
 import type { BulkheadStats, CircuitBreakerStats, RetryStats } from '../policies/index.ts';
-import type { SteadyPool } from '../pool/create-pool.ts';
+import type { PoolFigures, SteadyPool } from '../pool/create-pool.ts';
 import type { CallCounters, CallTracker } from './call-tracker.ts';
 import type { Pipeline } from './pipeline.ts';
 
@@ -9,16 +9,10 @@ export interface UpstreamStats {
   origin: string;
   state: 'open' | 'closing' | 'closed';
   inFlight: number;
-  pool: {
+  /** undici pool figures (`connected`, `free`, `pending`, `queued`, `running`, `size`), plus: */
+  pool: PoolFigures & {
     /** Most sockets allowed. */
     connections: number;
-    /** undici pool figures. */
-    connected: number;
-    free: number;
-    pending: number;
-    queued: number;
-    running: number;
-    size: number;
     /** Sockets ever opened / open now / most open at once. */
     socketsOpened: number;
     socketsOpen: number;
