@@ -22,6 +22,21 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules for a promise-heavy library: a promise is awaited, returned or
+    // explicitly voided, and never handed to a place that expects a void callback.
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['vitest.shared.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // Published source: module boundaries by tags.
     files: ['packages/*/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.test-d.ts'],
@@ -38,8 +53,12 @@ export default tseslint.config(
               onlyDependOnLibsWithTags: [],
               bannedExternalImports: ['axios', 'ky', '@nestjs/*', 'express', 'fastify', 'rxjs'],
             },
-            // adapters import core (nest may import the other adapters for optional providers)
-            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:core', 'type:adapter'] },
+            // adapters (axios, ky, and every package beside them) import core only: never each other, never nest
+            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:core'] },
+            // nest imports core, and the adapters for its optional providers
+            { sourceTag: 'type:nest', onlyDependOnLibsWithTags: ['type:core', 'type:adapter'] },
+            // the CLI imports core only
+            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:core'] },
             // nothing published imports tools/
             { sourceTag: 'scope:published', onlyDependOnLibsWithTags: ['scope:published'] },
           ],

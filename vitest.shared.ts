@@ -14,6 +14,9 @@ export function steadyVitestConfig(options: { fileParallelism?: boolean } = {}) 
       testTimeout: 20_000,
       hookTimeout: 20_000,
       fileParallelism: options.fileParallelism ?? true,
+      // Chosen, not defaulted: specs start servers, patch process-wide hooks and use fake
+      // timers, so each file gets a fresh worker (this also keeps vitest's hint about it quiet).
+      isolate: true,
       reporters: ['default'],
     },
   });

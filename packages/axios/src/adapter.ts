@@ -166,7 +166,7 @@ async function dispatch(target: Target, config: InternalAxiosRequestConfig): Pro
       });
     }
     if (signal !== undefined) abortBodyOn(signal, res.body);
-    return settle(await toAxiosResponse(res, config, request));
+    return settle(await toAxiosResponse(res, config, request, result.upstream.options.pool.maxResponseSize));
   } catch (error) {
     throw toAxiosError(error, config, request, call?.signal ?? (config.signal as AbortSignal | undefined));
   } finally {

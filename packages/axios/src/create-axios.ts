@@ -3,6 +3,7 @@ import {
   createAgent,
   createUpstream,
   InvalidOptionError,
+  MAX_TIMER_DELAY,
   type Agent,
   type AgentOptions,
   type Upstream,
@@ -59,6 +60,11 @@ export type CreateAxiosOptions = CreateAxiosOwnOptions | CreateAxiosSharedOption
  * @throws `STEADY_INVALID_OPTION` for bad upstream/agent options or a `baseURL` on another origin.
  */
 export function createAxios(options: CreateAxiosOptions = {}): AxiosInstance {
+  const timeout: unknown = options.axios?.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0 && timeout <= MAX_TIMER_DELAY))) {
+    // A longer timer fires after 1 ms in Node; axios' 0 means "no timeout of its own".
+    throw new InvalidOptionError('axios.timeout', `a number of milliseconds in 0…${MAX_TIMER_DELAY}`, timeout);
+  }
   if (!('origin' in options) && !('upstream' in options)) return createOnAgent(options as CreateAxiosAgentOptions);
   const {
     axios: defaults,

@@ -8,7 +8,7 @@ import {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import type { Dispatcher } from 'undici';
-import { decodeBody } from '@steady/core';
+import { decodeBody, redactUrl } from '@steady/core';
 import type { SteadyRequestInfo } from './request-info.ts';
 
 const PROGRESS_INTERVAL = 100;
@@ -18,12 +18,15 @@ const PROGRESS_INTERVAL = 100;
  * transparent gzip/deflate/br (and zstd where Node has it) decompression with Node's rules
  * (core's `decodeBody`) unless `decompress: false`, `responseType` `arraybuffer` (a Buffer), `stream` (a Readable) or
  * anything else (a string for `transformResponse`), `maxContentLength`, `onDownloadProgress`.
+ * The decoded size is bounded by the upstream's `pool.maxResponseSize` too (`STEADY_RESPONSE_TOO_LARGE`),
+ * and a corrupt compressed body fails with `STEADY_PROTOCOL`.
  * Uncompressed bodies without limits or progress are read in one go (`text()`/`arrayBuffer()`).
  */
 export async function toAxiosResponse(
   res: Dispatcher.ResponseData,
   config: InternalAxiosRequestConfig,
   request: SteadyRequestInfo,
+  maxResponseSize = Infinity,
 ): Promise<AxiosResponse> {
   const headers = res.headers;
   const response: AxiosResponse = {
@@ -40,7 +43,11 @@ export async function toAxiosResponse(
     if (request.method === 'HEAD' || res.statusCode === 204) {
       delete headers['content-encoding'];
     } else {
-      const decoded = decodeBody(res.body, encoding, { rules: 'node' });
+      const decoded = decodeBody(res.body, encoding, {
+        rules: 'node',
+        maxSize: maxResponseSize,
+        context: { upstream: request.upstream, method: request.method, url: redactUrl(request.res.responseUrl) },
+      });
       if (decoded !== undefined) {
         source = decoded;
         delete headers['content-encoding'];

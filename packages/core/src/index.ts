@@ -24,6 +24,7 @@ export { createUpstreamFetch } from './agent/upstream-fetch.ts';
 export { OriginRefusedError, isOriginRefusedError, type OriginRefusal } from './errors/origin-refused.ts';
 export type { CallCounters } from './upstream/call-tracker.ts';
 export type { UpstreamOptions, ResolvedUpstreamOptions } from './options/resolve.ts';
+export { MAX_TIMER_DELAY } from './options/validate.ts';
 export {
   DEFAULT_TRANSPORT_OPTIONS,
   type PoolOptions,
@@ -31,7 +32,14 @@ export {
   type TimeoutOptions,
   type TransportOptions,
 } from './options/upstream-options.ts';
-export { SteadyError, ErrorCode, isSteadyError, redactUrl, type ErrorContext } from './errors/steady-error.ts';
+export {
+  SteadyError,
+  ErrorCode,
+  isSteadyError,
+  printable,
+  redactUrl,
+  type ErrorContext,
+} from './errors/steady-error.ts';
 export {
   AbortedError,
   BulkheadFullError,
@@ -40,7 +48,10 @@ export {
   InvalidOptionError,
   InvalidRequestError,
   NetworkError,
+  ProtocolError,
+  ResponseTooLargeError,
   TimeoutError,
+  TlsError,
   isAbortedError,
   isBulkheadFullError,
   isCircuitOpenError,
@@ -48,7 +59,10 @@ export {
   isInvalidOptionError,
   isInvalidRequestError,
   isNetworkError,
+  isProtocolError,
+  isResponseTooLargeError,
   isTimeoutError,
+  isTlsError,
   type Delivery,
   type TimeoutPhase,
 } from './errors/errors.ts';

@@ -78,7 +78,6 @@ export function deadlineFromKy(timeout: Options['timeout'], totalTimeout: Option
   return Math.min(a, b);
 }
 
-
 /**
  * The ky `init` hook that makes Steady the one owner of retries and deadlines: it maps the
  * request's ky `retry`, `timeout` and `totalTimeout` onto Steady's per-call options (explicit

@@ -2,6 +2,7 @@ import {
   createAgent,
   createUpstream,
   InvalidOptionError,
+  MAX_TIMER_DELAY,
   type Agent,
   type AgentOptions,
   type Upstream,
@@ -69,6 +70,17 @@ export function withSteady(
   options: WithSteadyOptions | WithSharedUpstreamOptions | WithAgentOptions = {},
 ): KyInstance {
   const { ky: kyOptions = {}, ...rest } = options;
+  for (const name of ['timeout', 'totalTimeout'] as const) {
+    const value: unknown = kyOptions[name];
+    if (
+      value !== undefined &&
+      value !== false &&
+      !(typeof value === 'number' && value >= 1 && value <= MAX_TIMER_DELAY)
+    ) {
+      // A longer timer fires after 1 ms in Node: refused here rather than per request.
+      throw new InvalidOptionError(`ky.${name}`, `false or a number of milliseconds in 1…${MAX_TIMER_DELAY}`, value);
+    }
+  }
   if (!('origin' in rest) && !('upstream' in rest)) return onAgent(ky, kyOptions, rest as WithAgentOptions);
   const upstream = 'upstream' in rest ? rest.upstream! : createUpstream(rest as UpstreamOptions);
   const api = ky.extend({

@@ -6,7 +6,13 @@ import {
   isSteadyError,
   isTimeoutError as isSteadyTimeoutError,
 } from '@steady/core';
-import { startFaultServer, startLoadBalancer, type FaultServer, type LoadBalancer } from '@steady/fault-server';
+import {
+  startFaultServer,
+  startLoadBalancer,
+  waitFor,
+  type FaultServer,
+  type LoadBalancer,
+} from '@steady/fault-server';
 import ky, { HTTPError, isForceRetryError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -196,7 +202,7 @@ describe('breaker, bulkhead and close reach the ky caller', () => {
     server.route('/slow', { latency: 300 });
     const api = track(steadyApi(server, { bulkhead: { maxConcurrent: 1, maxQueued: 0 } }));
     const first = api.get('slow').text();
-    await sleep(20);
+    await waitFor(() => server.counters().byPath['/slow'] === 1, { what: 'the first call at the server' });
     const error = await rejection(api.get('slow'));
     expect(isBulkheadFullError(error)).toBe(true);
     expect(error.code).toBe('STEADY_BULKHEAD_FULL');
@@ -217,13 +223,12 @@ describe('breaker, bulkhead and close reach the ky caller', () => {
     const api = track(steadyApi(server));
     const upstream = getUpstream(api)!;
     const pending = Array.from({ length: 8 }, () => api.get('slow').json());
-    await sleep(10);
+    await waitFor(() => server.counters().byPath['/slow'] === 8, { what: '8 calls at the server' });
     const closed = upstream.close();
     expect((await Promise.allSettled(pending)).every((r) => r.status === 'fulfilled')).toBe(true);
     await closed;
     expect(upstream.state).toBe('closed');
     expect(upstream.stats().pool.socketsOpen).toBe(0);
-    for (let i = 0; i < 50 && server.openSockets() > 0; i++) await sleep(10);
-    expect(server.openSockets()).toBe(0);
+    await waitFor(() => server.openSockets() === 0, { what: 'the server to see every socket closed' });
   });
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, type LoggerService } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Upstream } from '@steady/core';
@@ -27,14 +27,25 @@ class HealthController {
   }
 }
 
+/** Terminus' logger for these tests: keeps what it is told, so expected errors are asserted, not printed. */
+class CapturingLogger implements LoggerService {
+  static readonly errors: string[] = [];
+  log(): void {}
+  warn(): void {}
+  error(message: unknown): void {
+    CapturingLogger.errors.push(String(message));
+  }
+}
+
 let server: FaultServer;
 let ref: TestingModule;
 
 beforeEach(async () => {
+  CapturingLogger.errors.length = 0;
   server = await startFaultServer();
   ref = await Test.createTestingModule({
     imports: [
-      TerminusModule,
+      TerminusModule.forRoot({ logger: CapturingLogger }),
       SteadyModule.forRoot({ upstreams: { payments: { origin: server.url }, orders: { origin: server.url } } }),
     ],
     controllers: [HealthController],
@@ -57,6 +68,7 @@ describe('SteadyHealthIndicator', () => {
       pool: { connections: expect.any(Number), connected: 0, free: 0, pending: 0, running: 0, size: 0 },
     });
     expect(await ref.get(HealthController).check()).toMatchObject({ status: 'ok', error: {} });
+    expect(CapturingLogger.errors).toEqual([]);
   });
 
   it('reports one upstream by name, and rejects an unknown name', async () => {
@@ -79,6 +91,7 @@ describe('SteadyHealthIndicator', () => {
       .then((value) => value as unknown as { getStatus(): number; getResponse(): { error: Record<string, unknown> } });
     expect(failure.getStatus()).toBe(503);
     expect(Object.keys(failure.getResponse().error)).toEqual(['payments']);
+    expect(CapturingLogger.errors).toEqual([expect.stringMatching(/Health Check has failed!.*"payments"/s)]);
     payments.breaker?.reset();
     expect((await ref.get(SteadyHealthIndicator).isHealthy('payments'))['payments']?.status).toBe('up');
   });

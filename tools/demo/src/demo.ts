@@ -77,13 +77,16 @@ export async function runDemo(
   const started = Date.now();
   let app: SteadyApp | undefined;
   try {
-    live.print([paint.dim('starting 4 fault servers (child processes) and a NestJS app with SteadyModule…')]);
+    live.print([
+      paint.dim('starting 4 fault servers (child processes) and a NestJS app with SteadyModule…'),
+      paint.dim("Steady runs with its defaults; an act's title names any setting it changes."),
+    ]);
     const servers = await startServers(options, children);
     app = await startSteadyApp({
       upstreams: {
         [STALE_UPSTREAM]: { origin: servers.lb.lbUrl! },
-        [OUTAGE_UPSTREAM]: outageUpstreamOptions(options, servers.flaky.url),
-        [HUNG_UPSTREAM]: hungUpstreamOptions(options, servers.hung.url),
+        [OUTAGE_UPSTREAM]: outageUpstreamOptions(servers.flaky.url),
+        [HUNG_UPSTREAM]: hungUpstreamOptions(servers.hung.url),
         [BURST_UPSTREAM]: burstUpstreamOptions(options, servers.counting.url),
         [DEPLOY_UPSTREAM]: { origin: servers.counting.url },
       },

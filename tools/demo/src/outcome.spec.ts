@@ -31,7 +31,16 @@ describe('runCall', () => {
     const tally = newTally();
     record(tally, await runCall(async () => 'ok', { watchdogMs: 1000 }));
     record(tally, await runCall(async () => Promise.reject(new HttpStatusError(500)), { watchdogMs: 1000 }));
-    expect(tally).toMatchObject({ calls: 2, ok: 1, failed: 1, hung: 0, errors: { HTTP_500: 1 } });
+    expect(tally).toMatchObject({ calls: 2, ok: 1, failed: 1, hung: 0, errors: { HTTP_500: 1 }, refused: 0 });
+  });
+
+  it('counts what Steady refused at once apart, with the slowest refusal and the slowest answer', () => {
+    const tally = newTally();
+    record(tally, { ok: true, ms: 12.4, hung: false });
+    record(tally, { ok: false, code: 'STEADY_CIRCUIT_OPEN', ms: 0.6, hung: false });
+    record(tally, { ok: false, code: 'STEADY_BULKHEAD_FULL', ms: 2.2, hung: false });
+    record(tally, { ok: false, code: 'ECONNREFUSED', ms: 30, hung: false });
+    expect(tally).toMatchObject({ calls: 4, ok: 1, failed: 3, refused: 2, refusedMaxMs: 2, okMaxMs: 12, maxMs: 30 });
   });
 
   it('gives up on a call that never settles, even one that ignores its signal', async () => {

@@ -25,25 +25,43 @@ export interface Tally {
   errors: Record<string, number>;
   /** Slowest call, ms. */
   maxMs: number;
+  /** Slowest served (2xx) call, ms: how long a caller waited for an answer. */
+  okMaxMs: number;
+  /**
+   * Calls Steady refused at once, without sending them to the struggling upstream
+   * (`STEADY_CIRCUIT_OPEN`, `STEADY_BULKHEAD_FULL`): counted in `failed` too.
+   */
+  refused: number;
+  /** Slowest refusal, ms: how fast a refused caller had its answer. */
+  refusedMaxMs: number;
 }
+
+/** Codes that mean "refused at once by Steady, nothing sent": the caller can fall back right away. */
+export const REFUSED_CODES: ReadonlySet<string> = new Set(['STEADY_CIRCUIT_OPEN', 'STEADY_BULKHEAD_FULL']);
 
 /** An empty tally. */
 export function newTally(): Tally {
-  return { calls: 0, ok: 0, failed: 0, hung: 0, errors: {}, maxMs: 0 };
+  return { calls: 0, ok: 0, failed: 0, hung: 0, errors: {}, maxMs: 0, okMaxMs: 0, refused: 0, refusedMaxMs: 0 };
 }
 
 /** Count `outcome` into `tally`. */
 export function record(tally: Tally, outcome: Outcome): void {
   tally.calls++;
-  tally.maxMs = Math.max(tally.maxMs, Math.round(outcome.ms));
+  const ms = Math.round(outcome.ms);
+  tally.maxMs = Math.max(tally.maxMs, ms);
   if (outcome.ok) {
     tally.ok++;
+    tally.okMaxMs = Math.max(tally.okMaxMs, ms);
     return;
   }
   tally.failed++;
   if (outcome.hung) tally.hung++;
   const code = outcome.code ?? 'UNKNOWN';
   tally.errors[code] = (tally.errors[code] ?? 0) + 1;
+  if (REFUSED_CODES.has(code)) {
+    tally.refused++;
+    tally.refusedMaxMs = Math.max(tally.refusedMaxMs, ms);
+  }
 }
 
 /** An HTTP status outside 2xx, for clients (fetch) that resolve with it. */

@@ -57,8 +57,8 @@ async function waitGone(pids: number[], limitMs: number): Promise<number[]> {
 }
 
 describe('npm start --quick --json', () => {
-  it('shows Steady holding in all five acts and leaves no child process', { timeout: 60_000 }, async () => {
-    const run = await runDemo(['--quick', '--json'], 50_000);
+  it('shows Steady holding in all five acts and leaves no child process', { timeout: 150_000 }, async () => {
+    const run = await runDemo(['--quick', '--json'], 140_000);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as DemoSummary; // only JSON on stdout

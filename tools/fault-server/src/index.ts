@@ -4,8 +4,10 @@
  */
 export { startFaultServer, DEFAULT_KEEP_ALIVE_TIMEOUT } from './fault-server.ts';
 export { startLoadBalancer } from './load-balancer.ts';
+export { MALFORMED_RESPONSES, startRawServer, type RawServer, type RawServerOptions } from './raw-server.ts';
 export { spawnFaultServer } from './spawn.ts';
 export { DEFAULT_BODY, DEFAULT_BODY_SIZE } from './body.ts';
+export { waitFor, type WaitForOptions } from './wait-for.ts';
 export type { Behaviour, BehaviourBody, FaultCounters, FaultServer, FaultServerOptions, RouteSpec } from './types.ts';
 export type { LoadBalancer, LoadBalancerCounters, LoadBalancerOptions } from './load-balancer.ts';
 export type { SpawnedFaultServer, ReadyLine } from './spawn.ts';

@@ -1,6 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
+import { ProtocolError } from '../errors/errors.ts';
+import { redactUrl } from '../errors/steady-error.ts';
 import { decodeBody } from '../http/decompress.ts';
+import type { Upstream } from '../upstream/upstream.ts';
 
 /** What the bridge needs from undici's response data. */
 export interface RawResponse {
@@ -19,10 +22,12 @@ export function discardBody(body: RawResponse['body']): void {
 }
 
 /**
- * Turn undici's response data into a standard global `Response`: status, reason phrase (Node's
+ * Turn undici's response data into a standard global `Response` (a status outside 200…599,
+ * which `Response` cannot carry, is `STEADY_PROTOCOL`): status, reason phrase (Node's
  * `STATUS_CODES`: undici's `request()` does not report the server's), headers with every
  * `set-cookie` kept, and a streaming body. A gzip/deflate/br(/zstd) body is decoded with fetch's
- * rules (core's `decodeBody`) and its `content-encoding`/`content-length` headers dropped. HEAD and null-body statuses get `body: null`.
+ * rules (core's `decodeBody`, bounded by the upstream's `pool.maxResponseSize` after decoding; corrupt
+ * data fails the body with `STEADY_PROTOCOL`) and its `content-encoding`/`content-length` headers dropped. HEAD and null-body statuses get `body: null`.
  */
 export function toResponse(
   raw: RawResponse,
@@ -30,10 +35,27 @@ export function toResponse(
   url: string,
   redirected: boolean,
   signal?: AbortSignal,
+  upstream?: Pick<Upstream, 'name' | 'options'>,
 ): Response {
   const status = raw.statusCode;
+  if (status < 200 || status > 599) {
+    // fetch's Response cannot carry it (a RangeError): the upstream broke HTTP.
+    discardBody(raw.body);
+    throw new ProtocolError(`the upstream answered with status ${status}, which fetch cannot represent (200…599)`, {
+      upstream: upstream?.name,
+      method,
+      url: redactUrl(url),
+    });
+  }
   const noBody = method === 'HEAD' || NULL_BODY_STATUSES.has(status);
-  const decoded = noBody ? undefined : decodeBody(raw.body, raw.headers['content-encoding']);
+  const encoding = raw.headers['content-encoding'];
+  const decoded =
+    noBody || encoding === undefined
+      ? undefined
+      : decodeBody(raw.body, encoding, {
+          maxSize: upstream?.options.pool.maxResponseSize,
+          context: { upstream: upstream?.name, method, url: redactUrl(url) },
+        });
   const headers = new Headers();
   for (const name in raw.headers) {
     const value = raw.headers[name];

@@ -125,7 +125,7 @@ async function send(
   });
   if (!result.isResponse) return fallbackResponse(result.response);
   const raw = result.response as UpstreamResponse;
-  return toResponse(raw, result.method, result.url.href, result.redirects > 0, signal);
+  return toResponse(raw, result.method, result.url.href, result.redirects > 0, signal, result.upstream);
 }
 
 function toRequest(input: string | URL | Request, init: SteadyRequestInit | undefined): Request {

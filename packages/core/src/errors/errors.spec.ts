@@ -77,3 +77,28 @@ describe('InvalidOptionError.withPrefix', () => {
     expect(outer.cause).toBe(inner);
   });
 });
+
+describe('new codes and caller text', () => {
+  it('ProtocolError, TlsError and ResponseTooLargeError have stable codes and guards', async () => {
+    const e = await import('./errors.ts');
+    const protocol = new e.ProtocolError('bad', {}, Object.assign(new Error('x'), { code: 'Z_DATA_ERROR' }));
+    expect(protocol).toMatchObject({ code: 'STEADY_PROTOCOL', causeCode: 'Z_DATA_ERROR' });
+    expect(e.isProtocolError(protocol)).toBe(true);
+    const tls = new e.TlsError({}, Object.assign(new Error('x'), { code: 'CERT_HAS_EXPIRED' }));
+    expect(tls).toMatchObject({ code: 'STEADY_TLS', causeCode: 'CERT_HAS_EXPIRED' });
+    expect(e.isTlsError(tls) && !e.isNetworkError(tls)).toBe(true);
+    const big = new e.ResponseTooLargeError(10);
+    expect(big).toMatchObject({ code: 'STEADY_RESPONSE_TOO_LARGE', limit: 10 });
+    expect(e.isResponseTooLargeError(big)).toBe(true);
+  });
+
+  it('escapes control characters of caller text in messages and in `method`', async () => {
+    const { InvalidRequestError } = await import('./errors.ts');
+    const { printable } = await import('./steady-error.ts');
+    expect(printable('GET\r\nX: 1')).toBe('GET\\r\\nX: 1');
+    expect(printable('plain')).toBe('plain');
+    const error = new InvalidRequestError('bad\nline', { method: 'GE\rT', url: 'http://h/p' });
+    expect(error.message).not.toMatch(/[\r\n]/);
+    expect(error.method).toBe('GE\\rT');
+  });
+});

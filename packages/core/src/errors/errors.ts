@@ -1,4 +1,4 @@
-import { ErrorCode, SteadyError, isSteadyError, type ErrorContext } from './steady-error.ts';
+import { ErrorCode, SteadyError, isSteadyError, printable, type ErrorContext } from './steady-error.ts';
 
 /** An option failed validation at construction. Names the option path, the allowed range and the value. */
 export class InvalidOptionError extends SteadyError {
@@ -21,10 +21,15 @@ export class InvalidOptionError extends SteadyError {
   }
 }
 
-/** A request was malformed (bad path, CR/LF in a header, unsupported body): nothing was sent. */
+/**
+ * The caller's request is at fault, not the upstream: a bad path or method, CR/LF in a header,
+ * an unsupported body, a body that disagrees with its `content-length`, or an upload stream
+ * that failed. Never retried and never counted by the circuit breaker. Control characters of
+ * caller-supplied text are escaped in the message.
+ */
 export class InvalidRequestError extends SteadyError {
   constructor(message: string, context: ErrorContext = {}, cause?: unknown) {
-    super(ErrorCode.INVALID_REQUEST, message, context, cause);
+    super(ErrorCode.INVALID_REQUEST, printable(message), context, cause);
     this.name = 'InvalidRequestError';
   }
 }
@@ -115,6 +120,58 @@ export class BulkheadFullError extends SteadyError {
   }
 }
 
+/**
+ * The upstream broke HTTP: a malformed status line or chunk size, a body shorter or longer than
+ * its `content-length`, a corrupt compressed body, or a status the caller's API cannot represent.
+ * `cause` is the parser's, zlib's or the runtime's own error. Not retried (the upstream answered,
+ * wrongly: a resend is unlikely to be better, and may not be safe); counted by the breaker.
+ */
+export class ProtocolError extends SteadyError {
+  /** The underlying error code, e.g. `HPE_INVALID_CHUNK_SIZE`, `Z_DATA_ERROR`. */
+  readonly causeCode: string | undefined;
+  constructor(message: string, context: ErrorContext = {}, cause?: unknown) {
+    const causeCode = codeOf(cause);
+    super(ErrorCode.PROTOCOL, `${message}${causeCode ? ` [${causeCode}]` : ''}`, context, cause);
+    this.name = 'ProtocolError';
+    this.causeCode = causeCode;
+  }
+}
+
+/**
+ * The upstream's TLS certificate did not verify (self-signed, expired, wrong host name, unknown
+ * issuer): a configuration error, not an outage. Never retried, never counted by the circuit
+ * breaker; nothing was sent. Fix `pool.tls` (`ca`, `servername`) or the server's certificate.
+ */
+export class TlsError extends SteadyError {
+  /** The TLS error code, e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`, `ERR_TLS_CERT_ALTNAME_INVALID`. */
+  readonly causeCode: string | undefined;
+  constructor(context: ErrorContext = {}, cause?: unknown) {
+    const causeCode = codeOf(cause);
+    super(
+      ErrorCode.TLS,
+      `TLS certificate verification failed, request not sent${causeCode ? ` [${causeCode}]` : ''}`,
+      context,
+      cause,
+    );
+    this.name = 'TlsError';
+    this.causeCode = causeCode;
+  }
+}
+
+/**
+ * A response body grew past `pool.maxResponseSize` bytes (decoded size where Steady decodes):
+ * reading stopped and the socket was freed. Not retried, not counted by the breaker.
+ */
+export class ResponseTooLargeError extends SteadyError {
+  /** The limit, in bytes. */
+  readonly limit: number;
+  constructor(limit: number, context: ErrorContext = {}) {
+    super(ErrorCode.RESPONSE_TOO_LARGE, `response body larger than ${limit} bytes (pool.maxResponseSize)`, context);
+    this.name = 'ResponseTooLargeError';
+    this.limit = limit;
+  }
+}
+
 function codeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -143,6 +200,9 @@ export const isAbortedError = guard<AbortedError>(ErrorCode.ABORTED);
 export const isClosedError = guard<ClosedError>(ErrorCode.CLOSED);
 export const isCircuitOpenError = guard<CircuitOpenError>(ErrorCode.CIRCUIT_OPEN);
 export const isBulkheadFullError = guard<BulkheadFullError>(ErrorCode.BULKHEAD_FULL);
+export const isProtocolError = guard<ProtocolError>(ErrorCode.PROTOCOL);
+export const isTlsError = guard<TlsError>(ErrorCode.TLS);
+export const isResponseTooLargeError = guard<ResponseTooLargeError>(ErrorCode.RESPONSE_TOO_LARGE);
 /** True for a {@link NetworkError}, whether `not-sent` (`STEADY_CONNECT`) or `unknown` (`STEADY_NETWORK`). */
 export function isNetworkError(error: unknown): error is NetworkError {
   return isSteadyError(error) && (error.code === ErrorCode.CONNECT || error.code === ErrorCode.NETWORK);

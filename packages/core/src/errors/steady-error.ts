@@ -16,6 +16,9 @@ export const ErrorCode = {
   NETWORK: 'STEADY_NETWORK',
   CIRCUIT_OPEN: 'STEADY_CIRCUIT_OPEN',
   BULKHEAD_FULL: 'STEADY_BULKHEAD_FULL',
+  PROTOCOL: 'STEADY_PROTOCOL',
+  TLS: 'STEADY_TLS',
+  RESPONSE_TOO_LARGE: 'STEADY_RESPONSE_TOO_LARGE',
   ORIGIN_REFUSED: 'STEADY_ORIGIN_REFUSED',
 } as const;
 
@@ -51,21 +54,42 @@ export class SteadyError extends Error {
     this.name = 'SteadyError';
     this.code = code;
     this.upstream = context.upstream;
-    this.method = context.method;
+    this.method = context.method === undefined ? undefined : printable(context.method);
     this.url = context.url;
     this.attempt = context.attempt;
     this.elapsed = context.elapsed;
     Object.defineProperty(this, BRAND, { value: true });
   }
+
+  /**
+   * `error instanceof SteadyError` holds for an error from any installed copy of Steady (the
+   * brand is a `Symbol.for` key), as {@link isSteadyError} does. Subclasses keep the ordinary
+   * prototype check; across copies, use their `isXxxError()` guards.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === SteadyError) return isSteadyError(value);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
 }
 
 function withContext(message: string, context: ErrorContext): string {
-  const where = [context.method, context.url].filter(Boolean).join(' ');
+  const method = context.method === undefined ? undefined : printable(context.method);
+  const url = context.url === undefined ? undefined : printable(context.url);
+  const where = [method, url].filter(Boolean).join(' ');
   const parts = [
     context.upstream === undefined ? undefined : `upstream "${context.upstream}"`,
     where || undefined,
   ].filter(Boolean);
   return parts.length === 0 ? message : `${message} (${parts.join(', ')})`;
+}
+
+/**
+ * Caller-supplied text made safe for a message or a log line: control characters (CR, LF,
+ * ESC, …) are written as `\uXXXX`, so a value can never forge a log line or a terminal code.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
 }
 
 /** True for any error raised by any installed copy of Steady. */

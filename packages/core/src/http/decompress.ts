@@ -4,6 +4,10 @@
  */
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
+import { ProtocolError, ResponseTooLargeError } from '../errors/errors.ts';
+import { isSteadyError, type ErrorContext } from '../errors/steady-error.ts';
+import { protocolFailure } from './protocol-failure.ts';
+import { errorCode } from './request-facts.ts';
 
 /**
  * How a `Content-Encoding` value is read:
@@ -25,6 +29,14 @@ export interface DecodeOptions {
    * @default 'fetch'
    */
   rules?: DecodeRules | undefined;
+  /**
+   * `decodeBody` only: most decoded bytes; past it the stream fails with `STEADY_RESPONSE_TOO_LARGE`
+   * (a gzip bomb stops there) and the source is destroyed. Adapters pass `pool.maxResponseSize`.
+   * @default Infinity
+   */
+  maxSize?: number | undefined;
+  /** `decodeBody` only: where the body came from, for its errors. */
+  context?: ErrorContext | undefined;
 }
 
 /** A `Content-Encoding` header as undici or Node report it. */
@@ -91,9 +103,11 @@ export function createDecoders(contentEncoding: ContentEncoding, options?: Decod
 }
 
 /**
- * `body` decoded per `contentEncoding` (a stream that errors when the data is corrupt or
- * `body` fails), or `undefined` when there is nothing to decode (see {@link createDecoders}).
- * Destroying the returned stream destroys `body`, freeing its socket.
+ * `body` decoded per `contentEncoding`, or `undefined` when there is nothing to decode (see
+ * {@link createDecoders}). The stream fails with a typed error: corrupt data is
+ * `STEADY_PROTOCOL` (the decoder's error as `cause`), more than `maxSize` decoded bytes is
+ * `STEADY_RESPONSE_TOO_LARGE`; an error of `body` itself passes through. Destroying the
+ * returned stream destroys `body`, freeing its socket.
  */
 export function decodeBody(
   body: Readable,
@@ -102,7 +116,39 @@ export function decodeBody(
 ): Readable | undefined {
   const decoders = createDecoders(contentEncoding, options);
   if (decoders === undefined) return undefined;
-  return pipeline([body, ...decoders], noop) as unknown as Readable;
+  const guard = new DecodedGuard(options?.maxSize ?? Infinity, options?.context ?? {});
+  return pipeline([body, ...decoders, guard], noop) as unknown as Readable;
+}
+
+/**
+ * The last stage of a decoded body: counts decoded bytes against the size bound and types the
+ * decoders' errors (pipeline destroys every stage with the first error, this one included).
+ */
+class DecodedGuard extends Transform {
+  readonly #limit: number;
+  readonly #context: ErrorContext;
+  #seen = 0;
+
+  constructor(limit: number, context: ErrorContext) {
+    super();
+    this.#limit = limit;
+    this.#context = context;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#seen += chunk.length;
+    if (this.#seen > this.#limit) {
+      callback(new ResponseTooLargeError(this.#limit, this.#context));
+      return;
+    }
+    callback(null, chunk);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (error === null || isSteadyError(error)) return callback(error);
+    const failure = protocolFailure(errorCode(error));
+    callback(failure === undefined ? error : new ProtocolError(failure, this.#context, error));
+  }
 }
 
 /**

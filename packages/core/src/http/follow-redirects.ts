@@ -54,6 +54,8 @@ export interface FollowResult<H, B> {
   headers: H;
   body: B | undefined;
   redirects: number;
+  /** The upstream that answered (the last hop's). */
+  upstream: Upstream;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function followRedirects<H extends RedirectHeaders, B>(
       timeout: hopTimeout(deadline),
     };
     const answer = await send(upstream, url.pathname + url.search, options);
-    const result = { url, method, headers, body, redirects };
+    const result = { url, method, headers, body, redirects, upstream };
     if (!isResponseData(answer)) return { ...result, response: answer, isResponse: false };
     if (maxRedirects === 0) return { ...result, response: answer, isResponse: true };
     const location = redirectLocation(answer.statusCode, answer.headers, request.rules);

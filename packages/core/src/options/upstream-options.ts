@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { InvalidOptionError } from '../errors/errors.ts';
-import { booleanOr, durationIn, integerIn, knownKeys, nameOr, objectOr } from './validate.ts';
+import { booleanOr, byteSizeOr, deadlineOr, durationIn, integerIn, knownKeys, nameOr, objectOr } from './validate.ts';
 
 /** Connection pool options (one undici pool per origin). */
 export interface PoolOptions {
@@ -42,6 +42,14 @@ export interface PoolOptions {
   proxy?: string | URL;
   /** Connect to this Unix domain socket instead of the origin's host and port (the origin still sets `Host`). */
   socketPath?: string;
+  /**
+   * Most bytes of one response body, counted as they come off the socket and, where Steady
+   * decodes (`decodeBody`: the axios and ky adapters), after decoding, so a gzip bomb is caught
+   * too. Past it the body fails with `STEADY_RESPONSE_TOO_LARGE` and its socket is destroyed; a
+   * `content-length` above it fails the call at once. An integer ≥ 1, or `Infinity` for no bound.
+   * @default 67_108_864 (64 MiB)
+   */
+  maxResponseSize?: number;
 }
 
 /** `pool.proxy` after validation. `redacted` is the URL without its credentials, for messages. */
@@ -49,7 +57,11 @@ export type ResolvedProxy = { kind: 'url'; url: URL; redacted: string } | { kind
 
 /** Deadlines. `total` covers queue wait, every attempt and every backoff. */
 export interface TimeoutOptions {
-  /** Whole call, ms. @default 5_000 */
+  /**
+   * Whole call, ms: 1…2 147 483 647 (2³¹−1, the longest Node timer), or `Infinity` for no deadline.
+   * A longer finite value is refused (it would fire after 1 ms).
+   * @default 5_000
+   */
   total?: number;
   /** Until the response headers arrive, per attempt, ms. @default 5_000 */
   headers?: number;
@@ -107,6 +119,8 @@ export const DEFAULT_TRANSPORT_OPTIONS = Object.freeze({
   http2: false,
   /** Detect dead peers on long-idle sockets well before an LB forgets them. */
   keepAliveInitialDelay: 15_000,
+  /** 64 MiB: far above any API answer, yet a runaway or hostile body cannot take the heap. */
+  maxResponseSize: 64 * 1024 * 1024,
   /** Seeds: request timeout 5 s, headers 2–5 s. */
   total: 5_000,
   headers: 5_000,
@@ -142,6 +156,7 @@ const POOL_KEYS = [
   'keepAliveInitialDelay',
   'proxy',
   'socketPath',
+  'maxResponseSize',
 ] as const;
 const TIMEOUT_KEYS = ['total', 'headers', 'body'] as const;
 
@@ -216,9 +231,10 @@ export function resolveTransportOptions(input: unknown): ResolvedTransportOption
       ),
       proxy,
       socketPath,
+      maxResponseSize: byteSizeOr('pool.maxResponseSize', pool.maxResponseSize, D.maxResponseSize),
     },
     timeouts: {
-      total: durationIn('timeouts.total', timeouts.total, 1, Infinity, D.total),
+      total: deadlineOr('timeouts.total', timeouts.total, D.total),
       headers: durationIn('timeouts.headers', timeouts.headers, 1, HOUR, D.headers),
       body: durationIn('timeouts.body', timeouts.body, 1, HOUR, D.body),
     },

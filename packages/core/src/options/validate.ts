@@ -27,6 +27,38 @@ export function durationIn(path: string, value: unknown, min: number, max: numbe
   return value;
 }
 
+/** The longest delay a Node timer can hold (2³¹−1 ms, about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_TIMER_DELAY = 2_147_483_647;
+
+/** What a deadline option accepts, for messages: the range, and `Infinity` for none. */
+export const DEADLINE_RANGE = `a number of milliseconds in 1…${MAX_TIMER_DELAY} (about 24.8 days), or Infinity for no deadline`;
+
+/** True for a deadline in 1…{@link MAX_TIMER_DELAY} ms, or `Infinity` (none). Cheap: for the per-call path too. */
+export function isDeadline(value: unknown): value is number {
+  return typeof value === 'number' && ((value >= 1 && value <= MAX_TIMER_DELAY) || value === Infinity);
+}
+
+/** A deadline: {@link isDeadline}, or `fallback` when `value` is undefined. */
+export function deadlineOr(path: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!isDeadline(value)) throw new InvalidOptionError(path, DEADLINE_RANGE, value);
+  return value;
+}
+
+/** A size in bytes: an integer in 1…`Number.MAX_SAFE_INTEGER`, or `Infinity` for no bound. */
+export function byteSizeOr(path: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value === Infinity) return value;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidOptionError(
+      path,
+      `an integer number of bytes in 1…${Number.MAX_SAFE_INTEGER}, or Infinity`,
+      value,
+    );
+  }
+  return value;
+}
+
 /** A number in `min…max` (a ratio, a fraction). */
 export function numberIn(path: string, value: unknown, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;

@@ -153,3 +153,18 @@ describe('bulkhead', () => {
     await vi.advanceTimersByTimeAsync(100);
   });
 });
+
+describe('rejectQueued (close() and destroy())', () => {
+  it('rejects every waiting call at once and clears the queue timer; running calls keep their slot', async () => {
+    const { bulkhead, call } = setup({ maxConcurrent: 1, maxQueued: 5 });
+    const running = call(1, 1_000, { total: 10_000 });
+    const queued = [call(2, 10, { total: 10_000 }), call(3, 10, { total: 10_000 })];
+    expect(bulkhead.stats()).toMatchObject({ running: 1, queued: 2 });
+    bulkhead.rejectQueued(() => 'closed');
+    for (const q of queued) expect(await q).toEqual({ error: 'closed' });
+    expect(bulkhead.stats()).toMatchObject({ running: 1, queued: 0 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await running).toEqual({ value: 1 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

@@ -142,6 +142,14 @@ export class BulkheadPolicy implements Policy {
     throw error;
   };
 
+  /**
+   * Every waiting call leaves the queue at once, rejected with `reasonFor(ctx)`; the queue's
+   * timer is cleared. Running calls keep their slots. For `close()` and `destroy()`.
+   */
+  rejectQueued(reasonFor: (ctx: CallContext) => unknown): void {
+    for (const waiter of [...this.#queue]) this.#leave(waiter, reasonFor(waiter.ctx));
+  }
+
   /** Resolves once no call runs and none waits. New calls are still admitted: stop them first. */
   drain(): Promise<void> {
     if (this.#running === 0 && this.#queue.size === 0) return Promise.resolve();
@@ -185,7 +193,8 @@ export class BulkheadPolicy implements Policy {
   #arm(at: number): void {
     clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = at === Infinity ? undefined : setTimeout(this.#expire, Math.max(0, at - Date.now()));
+    // A deadline timer never keeps the process alive (unref'd); the sockets of running calls do.
+    this.#timer = at === Infinity ? undefined : setTimeout(this.#expire, Math.max(0, at - Date.now())).unref();
   }
 
   /** The queue's timer fired: every waiter past its deadline leaves; re-arm for the next one. */

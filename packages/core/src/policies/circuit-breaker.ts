@@ -5,7 +5,9 @@ import {
   isCircuitOpenError,
   isClosedError,
   isInvalidRequestError,
+  isResponseTooLargeError,
   isTimeoutError,
+  isTlsError,
 } from '../errors/errors.ts';
 import type { BreakerState } from '../events/events.ts';
 import type { ResolvedCircuitBreakerOptions } from './breaker/breaker-options.ts';
@@ -107,11 +109,11 @@ export class CircuitBreakerPolicy implements Policy {
     }
     return running.then(
       (result) => {
-        this.#record(generation, probe, this.#verdict(undefined, ctx.classify?.(result)), Date.now() - started);
+        this.#record(generation, probe, this.#verdict(undefined, ctx.classify?.(result)), latencyOf(ctx, started));
         return result;
       },
       (error: unknown) => {
-        const latency = Date.now() - started;
+        const latency = latencyOf(ctx, started);
         this.#record(generation, probe, this.#verdict(error, undefined, ctx, latency), latency);
         throw error;
       },
@@ -148,16 +150,13 @@ export class CircuitBreakerPolicy implements Policy {
 
   #verdict(error: unknown, result: ResultInfo | undefined, ctx?: CallContext, latency = 0): Verdict {
     if (error !== undefined && neverReachedUpstream(error)) return 'ignore';
-    // The call's total deadline fired while this attempt had had less than half of it: the
-    // time went to client-side queueing or backoff, which says nothing about the upstream.
-    if (
-      ctx !== undefined &&
-      isTimeoutError(error) &&
-      error.phase === 'total' &&
-      Number.isFinite(ctx.deadline) &&
-      latency < (ctx.deadline - ctx.startedAt) / 2
-    ) {
-      return 'ignore';
+    if (ctx !== undefined && isTimeoutError(error) && error.phase === 'total') {
+      // The attempt never got a socket: the time went to client-side queueing (every local
+      // socket busy, e.g. with unread bodies), which says nothing about the upstream.
+      if (ctx.socketAt === 0) return 'ignore';
+      // It held the socket (or, not observed, ran) for less than half the deadline: most of the
+      // time went to queueing or backoff, not to waiting for the upstream.
+      if (Number.isFinite(ctx.deadline) && latency < (ctx.deadline - ctx.startedAt) / 2) return 'ignore';
     }
     return this.options.isFailure(error, result) ? 'failure' : 'success';
   }
@@ -230,9 +229,21 @@ export class CircuitBreakerPolicy implements Policy {
   }
 }
 
-/** Errors raised before any byte went to the upstream, or by the caller: they say nothing about its health. */
+/** How long the attempt held a socket (from when it got one, when observed), in ms. */
+function latencyOf(ctx: CallContext, started: number): number {
+  const socketAt = ctx.socketAt;
+  return Date.now() - (socketAt !== undefined && socketAt > started ? socketAt : started);
+}
+
+/**
+ * Errors raised before any byte went to the upstream, by the caller, or by the client's own
+ * configuration (a certificate that does not verify, a body over `maxResponseSize`): they say
+ * nothing about the upstream's health.
+ */
 function neverReachedUpstream(error: unknown): boolean {
   return (
+    isTlsError(error) ||
+    isResponseTooLargeError(error) ||
     isAbortedError(error) ||
     isCircuitOpenError(error) ||
     isBulkheadFullError(error) ||

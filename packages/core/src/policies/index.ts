@@ -18,7 +18,7 @@ import { BulkheadPolicy, type ResolvedBulkheadOptions } from './bulkhead.ts';
 import type { PolicyDeps } from './call-context.ts';
 import { CircuitBreakerPolicy, type ResolvedCircuitBreakerOptions } from './circuit-breaker.ts';
 import { FallbackPolicy, type ResolvedFallbackOptions } from './fallback.ts';
-import { compose, type Policy } from './policy.ts';
+import { compose, type CallContext, type Policy } from './policy.ts';
 import type { ResolvedRetryOptions } from './retry-options.ts';
 import { RetryPolicy } from './retry.ts';
 import type { RetryBudget } from './retry-budget.ts';
@@ -40,6 +40,11 @@ export interface Pipeline {
   readonly breaker: CircuitBreakerPolicy | null;
   readonly bulkhead: BulkheadPolicy | null;
   readonly budget: RetryBudget | null;
+  /**
+   * End every call at once with `reasonFor(ctx)`: queued calls leave the bulkhead, calls in
+   * flight (in an attempt or sleeping in a retry backoff) and held response bodies are aborted.
+   */
+  abortAll(reasonFor: (ctx: CallContext) => unknown): void;
 }
 
 /** Build the policies of one upstream and compose them in the fixed order documented above. */
@@ -48,10 +53,22 @@ export function createPipeline(resolved: ResolvedPipelineOptions, deps: PolicyDe
   const breaker = resolved.breaker === false ? null : new CircuitBreakerPolicy(resolved.breaker, deps);
   const bulkhead = resolved.bulkhead === false ? null : new BulkheadPolicy(resolved.bulkhead);
   const fallback = resolved.fallback ? new FallbackPolicy(resolved.fallback) : null;
-  const policies: Policy[] = [fallback, bulkhead, new TimeoutPolicy(), retry, breaker].filter(
+  const timeout = new TimeoutPolicy();
+  const policies: Policy[] = [fallback, bulkhead, timeout, retry, breaker].filter(
     (p): p is NonNullable<typeof p> => p !== null,
   );
-  return { policy: compose(...policies), retry, breaker, bulkhead, budget: retry?.budget ?? null };
+  return {
+    policy: compose(...policies),
+    retry,
+    breaker,
+    bulkhead,
+    budget: retry?.budget ?? null,
+    abortAll(reasonFor) {
+      // The queue first: a slot freed by an aborted call must not start a queued one.
+      bulkhead?.rejectQueued(reasonFor);
+      timeout.abortAll(reasonFor);
+    },
+  };
 }
 
 export { compose, type CallContext, type Next, type Policy, type PolicyOverrides, type ResultInfo } from './policy.ts';

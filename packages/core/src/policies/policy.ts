@@ -49,11 +49,27 @@ export interface CallContext {
   /** Events of the upstream. */
   readonly events: EventHub;
   /**
+   * When the running attempt's request was written to a socket (`Date.now()`), 0 while it still
+   * waits for one (client-side queueing), undefined when the attempt is not observed (an
+   * `execute()` attempt function). The breaker never blames the upstream for time before it.
+   */
+  readonly socketAt?: number | undefined;
+  /**
    * Set by a caller that keeps using the result after the call settles (a response body):
    * the deadline policy then leaves the deadline and the caller's signal in force and puts
    * the function that ends them in `release`, for the caller to call when done.
    */
-  readonly retain?: { release: (() => void) | undefined };
+  readonly retain?: RetainedResult;
+}
+
+/**
+ * A result its owner keeps using after the call settled (a response body). The deadline policy
+ * puts the function that ends the deadline in `release`; `unused()` says whether the result was
+ * never touched, so its expiry at the deadline is a quiet release, not a timeout.
+ */
+export interface RetainedResult {
+  release: (() => void) | undefined;
+  unused?(): boolean;
 }
 
 /** The function a policy wraps: the rest of the pipeline. */

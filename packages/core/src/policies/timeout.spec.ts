@@ -141,3 +141,51 @@ describe('signal helpers', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('abortAll (close() and destroy())', () => {
+  it('ends every call in flight at once with the given reason, with no timer left', async () => {
+    const { policy } = setup();
+    const reason = new Error('closed');
+    const calls = [1, 2, 3].map(() => {
+      const ctx = createTestContext({ total: 10_000 });
+      return settle(policy.execute(attempt(5_000, 'late'), ctx));
+    });
+    policy.abortAll(() => reason);
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.map((o) => o.error)).toEqual([reason, reason, reason]);
+    expect(outcomes.every((o) => o.at === 0)).toBe(true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(vi.getTimerCount()).toBe(0);
+    // Settled calls have left the list: a second abortAll finds nothing.
+    policy.abortAll(() => {
+      throw new Error('no call should be left');
+    });
+  });
+
+  it('reaches a call with no deadline and no caller signal too', async () => {
+    const { policy } = setup();
+    const ctx = createTestContext();
+    const running = settle(policy.execute(attempt(5_000, 'late'), ctx));
+    policy.abortAll(() => 'closed');
+    expect((await running).error).toBe('closed');
+  });
+});
+
+describe('a held result at the deadline', () => {
+  it('is released quietly when unused (no timeout event), loudly when in use', async () => {
+    for (const unused of [true, false]) {
+      const { ctx: base, timeouts, policy } = setup({ total: 100 });
+      const retain = { release: undefined as (() => void) | undefined, unused: () => unused };
+      const ctx = { ...base, retain };
+      let aborted: unknown;
+      const value = await policy.execute(async (c) => {
+        c.signal.addEventListener('abort', () => (aborted = c.signal.reason));
+        return 'body';
+      }, ctx);
+      expect(value).toBe('body');
+      await vi.advanceTimersByTimeAsync(100);
+      expect(isTimeoutError(aborted)).toBe(true);
+      expect(timeouts).toHaveLength(unused ? 0 : 1);
+    }
+  });
+});

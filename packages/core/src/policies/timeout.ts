@@ -20,20 +20,50 @@ export const NEVER_SIGNAL: AbortSignal = new AbortController().signal;
  *   that arrives too late is released with `ctx.discard`;
  * - the timer and the listener on the caller's signal are removed when the call settles —
  *   or, when `ctx.retain` is set, handed over as `ctx.retain.release` so the deadline and the
- *   caller's signal keep bounding the result's body until its owner releases them.
- *
- * With no deadline and no caller signal the policy costs nothing: it calls `next` directly.
+ *   caller's signal keep bounding the result's body until its owner releases them. A held
+ *   result that nobody touched (`ctx.retain.unused()`) is released quietly at the deadline: it
+ *   is no `timeout` event, since the call itself succeeded;
+ * - the timer is unref'd: a deadline never keeps the process alive (the request's socket does,
+ *   while it is busy);
+ * - `abortAll()` ends every call in flight at once (`close()` past its deadline, `destroy()`).
  */
 export class TimeoutPolicy implements Policy {
   readonly name = 'timeout';
+  /** The calls in flight (and the results still held), as an intrusive list: joining costs no allocation. */
+  #head: DeadlineRace<unknown> | undefined;
 
   execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
     const caller = ctx.signal;
     if (caller.aborted) return Promise.reject(abortErrorOf(caller.reason, ctx));
     const finite = Number.isFinite(ctx.deadline);
-    if (!finite && caller === NEVER_SIGNAL) return next(ctx);
     if (finite && ctx.deadline <= Date.now()) return Promise.reject(totalTimeout(ctx));
-    return new DeadlineRace<T>(ctx, caller, finite).run(next);
+    const race = new DeadlineRace<T>(ctx, caller, finite, this);
+    return race.run(next);
+  }
+
+  /**
+   * End every call in flight at once, and every result still held (a response body): each
+   * rejects with `reasonFor(ctx)` (or its body fails with it), its timer is cleared and its
+   * signal aborts, which wakes retry backoffs and frees sockets. For `close()` and `destroy()`.
+   */
+  abortAll(reasonFor: (ctx: CallContext) => unknown): void {
+    // Each abort unlinks the race it ends, so the head moves on.
+    while (this.#head !== undefined) this.#head.abortWith(reasonFor);
+  }
+
+  /** @internal */
+  link(race: DeadlineRace<unknown>): void {
+    race.next = this.#head;
+    if (this.#head !== undefined) this.#head.prev = race;
+    this.#head = race;
+  }
+
+  /** @internal */
+  unlink(race: DeadlineRace<unknown>): void {
+    if (race.prev !== undefined) race.prev.next = race.next;
+    else if (this.#head === race) this.#head = race.next;
+    if (race.next !== undefined) race.next.prev = race.prev;
+    race.prev = race.next = undefined;
   }
 }
 
@@ -42,8 +72,10 @@ export function createTimeoutPolicy(): TimeoutPolicy {
   return new TimeoutPolicy();
 }
 
-function totalTimeout(ctx: CallContext): TimeoutError {
-  ctx.events.emit('timeout', () => ({ upstream: ctx.upstream, method: ctx.method, url: ctx.url, phase: 'total' }));
+function totalTimeout(ctx: CallContext, quiet = false): TimeoutError {
+  if (!quiet) {
+    ctx.events.emit('timeout', () => ({ upstream: ctx.upstream, method: ctx.method, url: ctx.url, phase: 'total' }));
+  }
   return new TimeoutError('total', ctx.deadline - ctx.startedAt, errorContextOf(ctx));
 }
 
@@ -52,8 +84,12 @@ function totalTimeout(ctx: CallContext): TimeoutError {
  * caller's signal, and the race — with no listener of its own: the abort paths settle it.
  */
 class DeadlineRace<T> {
+  /** Neighbours in the policy's list of live races. */
+  prev: DeadlineRace<unknown> | undefined;
+  next: DeadlineRace<unknown> | undefined;
   readonly #ctx: CallContext;
   readonly #caller: AbortSignal;
+  readonly #policy: TimeoutPolicy;
   readonly #controller = new AbortController();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #offCaller: (() => void) | undefined;
@@ -62,11 +98,22 @@ class DeadlineRace<T> {
   #resolve!: (value: T) => void;
   #reject!: (reason: unknown) => void;
 
-  constructor(ctx: CallContext, caller: AbortSignal, finite: boolean) {
+  constructor(ctx: CallContext, caller: AbortSignal, finite: boolean, policy: TimeoutPolicy) {
     this.#ctx = ctx;
     this.#caller = caller;
+    this.#policy = policy;
+    policy.link(this as DeadlineRace<unknown>);
     if (caller !== NEVER_SIGNAL) this.#offCaller = onAbort(caller, this.#onCaller);
-    if (finite) this.#timer = setTimeout(this.#onDeadline, ctx.deadline - Date.now());
+    if (finite) this.#timer = setTimeout(this.#onDeadline, ctx.deadline - Date.now()).unref();
+  }
+
+  /** End the call now (or fail its held result) with `reasonFor(ctx)`. */
+  abortWith(reasonFor: (ctx: CallContext) => unknown): void {
+    if (this.#disposed) {
+      this.#policy.unlink(this as DeadlineRace<unknown>);
+      return;
+    }
+    this.#abort(reasonFor(this.#ctx));
   }
 
   run(next: Next<T>): Promise<T> {
@@ -89,7 +136,9 @@ class DeadlineRace<T> {
 
   readonly #onDeadline = (): void => {
     this.#timer = undefined;
-    this.#abort(totalTimeout(this.#ctx));
+    // A held result nobody touched (an unread body) is released quietly: the call succeeded.
+    const quiet = this.#settled && this.#ctx.retain?.unused?.() === true;
+    this.#abort(totalTimeout(this.#ctx, quiet));
   };
 
   readonly #onCaller = (): void => {
@@ -103,8 +152,14 @@ class DeadlineRace<T> {
     }
     this.#settled = true;
     const retain = this.#ctx.retain;
-    if (retain !== undefined) retain.release = this.#dispose;
-    else this.#dispose();
+    if (retain !== undefined) {
+      retain.release = this.#dispose;
+      // With no deadline nothing would ever unlink a held result its owner drops unread: leave
+      // the list now (the pool's destroy() still ends its socket) so it can be collected.
+      if (this.#timer === undefined) this.#policy.unlink(this as DeadlineRace<unknown>);
+    } else {
+      this.#dispose();
+    }
     this.#resolve(value);
   };
 
@@ -127,6 +182,7 @@ class DeadlineRace<T> {
   readonly #dispose = (): void => {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#policy.unlink(this as DeadlineRace<unknown>);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#offCaller?.();

@@ -3,11 +3,26 @@ import type { Dispatcher } from 'undici';
 import { errorCode, isIdempotentRequest, isReplayableBody, STALE_SOCKET_CODES } from '../http/request-facts.ts';
 import type { ClientAware, TrackedClient } from './tracked-client.ts';
 
-/** What the replay reports, for stats and the `replay` event. */
+/** What the replay reports, for stats and the `replay` event, and the response-size bound. */
 export interface ReplayHooks {
   onReplay(method: string, path: string, reason: string): void;
   /** Type an error raised while the response body streams (the caller reads it from the body). */
   mapBodyError?(error: Error, method: string, path: string): Error;
+  /** Most response-body bytes read off the socket (`pool.maxResponseSize`); Infinity for no bound. */
+  maxResponseSize?: number;
+  /** The error a response past `maxResponseSize` fails with. */
+  tooLarge?(method: string, path: string): Error;
+}
+
+/**
+ * Dispatch options may carry, under this key, the attempt that sent them: it is told when the
+ * request gets a socket (so time spent queueing for a local socket is never blamed on the upstream).
+ */
+export const ATTEMPT_OBSERVER: unique symbol = Symbol('steady.attempt-observer');
+
+/** Told when an attempt's request is written to a socket. */
+export interface AttemptObserver {
+  onSocket(): void;
 }
 
 /** Whether a failed request may have reached the server. Read with {@link deliveryOf}. */
@@ -46,6 +61,8 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
   #responded = false;
   #replayed = false;
   #settled = false;
+  /** Response-body bytes received so far. */
+  #received = 0;
 
   constructor(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, hooks: ReplayHooks) {
     this.#options = options;
@@ -69,6 +86,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
       this.#reused = state.served > 0;
       state.served++;
     }
+    (this.#options as { [ATTEMPT_OBSERVER]?: AttemptObserver })[ATTEMPT_OBSERVER]?.onSocket();
     if (this.#proxy.aborted) {
       controller.abort(this.#proxy.reason as Error);
       return;
@@ -96,11 +114,28 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     statusMessage?: string,
   ): void {
     this.#responded = true;
+    const declared = headers['content-length'];
+    if (declared !== undefined && Number(declared) > (this.#hooks.maxResponseSize ?? Infinity)) {
+      this.#tooLarge(controller);
+      return;
+    }
     this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
+    this.#received += chunk.length;
+    if (this.#received > (this.#hooks.maxResponseSize ?? Infinity)) {
+      this.#tooLarge(controller);
+      return;
+    }
     this.#handler.onResponseData?.(controller, chunk);
+  }
+
+  /** Stop reading a response past `maxResponseSize`: the request is aborted and its socket destroyed. */
+  #tooLarge(controller: Controller): void {
+    const method = (this.#options.method ?? 'GET').toUpperCase();
+    const error = this.#hooks.tooLarge?.(method, String(this.#options.path ?? '/')) ?? new Error('response too large');
+    controller.abort(error);
   }
 
   onResponseEnd(controller: Controller, trailers: Record<string, string | string[] | undefined>): void {

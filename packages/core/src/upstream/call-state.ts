@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { redactUrl } from '../errors/steady-error.ts';
 import type { EventHub } from '../events/events.ts';
 import type { CallContext, PolicyOverrides, ResultInfo } from '../policies/policy.ts';
+import type { AttemptObserver } from '../pool/stale-replay.ts';
 import type { AttemptContext } from './types.ts';
 
 /** How one call is classified and released, given by `request()` or by `execute()`'s options. */
@@ -13,6 +14,8 @@ export interface CallShape {
   replayable: boolean;
   classify: ((result: never) => ResultInfo | undefined) | undefined;
   discard: ((result: never) => void) | undefined;
+  /** The attempt reports when its request gets a socket (`request()` does; `execute()` cannot). */
+  observed: boolean;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface CallShape {
  * a class, so every call has the same shape; the redacted URL is built only if an error or
  * an event asks for it, and a result is classified once however many policies ask.
  */
-export class CallState implements CallContext, AttemptContext {
+export class CallState implements CallContext, AttemptContext, AttemptObserver {
   readonly upstream: string;
   readonly method: string;
   readonly idempotent: boolean;
@@ -29,6 +32,8 @@ export class CallState implements CallContext, AttemptContext {
   signal: AbortSignal;
   deadline: number;
   attempt = 0;
+  /** See {@link CallContext.socketAt}; reset to 0 as each observed attempt starts. */
+  socketAt: number | undefined;
   readonly overrides: PolicyOverrides;
   readonly discard: CallContext['discard'];
   readonly events: EventHub;
@@ -62,6 +67,7 @@ export class CallState implements CallContext, AttemptContext {
     this.startedAt = Date.now();
     this.signal = signal;
     this.deadline = this.startedAt + total;
+    this.socketAt = shape.observed ? 0 : undefined;
     this.overrides = overrides;
     this.discard = shape.discard as CallContext['discard'];
     this.events = events;
@@ -71,6 +77,11 @@ export class CallState implements CallContext, AttemptContext {
     this.#origin = origin;
     this.#rawUrl = shape.rawUrl;
     this.#classifier = shape.classify as ((result: unknown) => ResultInfo | undefined) | undefined;
+  }
+
+  /** The attempt's request was written to a socket. */
+  onSocket(): void {
+    this.socketAt = Date.now();
   }
 
   /** Origin and path, no query, no credentials. */

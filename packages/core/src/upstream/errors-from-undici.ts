@@ -1,6 +1,16 @@
-import { AbortedError, ClosedError, InvalidRequestError, NetworkError, TimeoutError } from '../errors/errors.ts';
+import {
+  AbortedError,
+  ClosedError,
+  InvalidRequestError,
+  NetworkError,
+  ProtocolError,
+  TimeoutError,
+  TlsError,
+} from '../errors/errors.ts';
 import { isSteadyError, type ErrorContext } from '../errors/steady-error.ts';
-import { errorCode, NETWORK_CODES, NOT_SENT_CODES } from '../http/request-facts.ts';
+import { errorCode, NETWORK_CODES, NOT_SENT_CODES, TLS_CERT_CODES } from '../http/request-facts.ts';
+import { isCallerBodyError } from '../http/request-body.ts';
+import { protocolFailure } from '../http/protocol-failure.ts';
 import { deliveryOf } from '../pool/stale-replay.ts';
 
 /** What the mapping needs to know about the call and the upstream. */
@@ -24,6 +34,17 @@ export function toSteadyError(error: unknown, context: MappingContext): unknown 
     const reason: unknown = signal.reason;
     return isSteadyError(reason) ? reason : new AbortedError(context, reason);
   }
+  if (isCallerBodyError(error)) {
+    return new InvalidRequestError(
+      'the request body stream failed (the caller’s stream, not the upstream)',
+      context,
+      error,
+    );
+  }
+  // undici's llhttp errors (a malformed status line, header or chunk size) often carry no code.
+  if ((error as { name?: unknown } | null)?.name === 'HTTPParserError') {
+    return new ProtocolError('the upstream sent malformed HTTP', context, error);
+  }
   const code = errorCode(error);
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':
@@ -38,6 +59,13 @@ export function toSteadyError(error: unknown, context: MappingContext): unknown 
     case 'ERR_INVALID_HTTP_TOKEN':
     case 'ERR_INVALID_CHAR':
       return new InvalidRequestError(`invalid request: ${(error as Error).message}`, context, error);
+    case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
+      return new InvalidRequestError('the request body does not match its content-length header', context, error);
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return new ProtocolError('the response body does not match its content-length header', context, error);
+    case 'ERR_ASSERTION':
+      // undici asserts what a valid response must be (e.g. a status of at least 100).
+      return new ProtocolError('the upstream sent a response that is not valid HTTP', context, error);
     case 'UND_ERR_DESTROYED':
     case 'UND_ERR_CLOSED':
       if (context.closed) return new ClosedError(context);
@@ -46,7 +74,12 @@ export function toSteadyError(error: unknown, context: MappingContext): unknown 
     case 'ABORT_ERR':
       return new AbortedError(context, error);
   }
-  if (code !== undefined && NOT_SENT_CODES.has(code)) return new NetworkError('not-sent', context, error);
+  if (code !== undefined) {
+    const protocol = protocolFailure(code);
+    if (protocol !== undefined) return new ProtocolError(protocol, context, error);
+    if (TLS_CERT_CODES.has(code)) return new TlsError(context, error);
+    if (NOT_SENT_CODES.has(code)) return new NetworkError('not-sent', context, error);
+  }
   const delivery = deliveryOf(error);
   if (delivery !== undefined || (code !== undefined && NETWORK_CODES.has(code))) {
     return new NetworkError(delivery ?? 'unknown', context, error);

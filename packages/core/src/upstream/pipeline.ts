@@ -18,6 +18,8 @@ export interface Pipeline {
   run<T>(attempt: (ctx: CallContext) => Promise<T>, ctx: CallContext, fallback?: FallbackHandler): Promise<T>;
   readonly breaker: CircuitBreakerPolicy | null;
   readonly idempotentMethods: readonly string[];
+  /** End every call at once (queued, in flight, sleeping in backoff, held bodies) with `reasonFor(ctx)`. */
+  abortAll(reasonFor: (ctx: CallContext) => unknown): void;
   stats(): { retry: RetryStats | null; breaker: CircuitBreakerStats | null; bulkhead: BulkheadStats | null };
 }
 
@@ -38,6 +40,7 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
       return outer.execute((c) => pipeline.policy.execute(attempt, c), ctx);
     },
     breaker: pipeline.breaker,
+    abortAll: (reasonFor) => pipeline.abortAll(reasonFor),
     idempotentMethods: options.retry === false ? DEFAULT_IDEMPOTENT_METHODS : options.retry.methods,
     stats: () => ({
       retry: pipeline.retry?.stats() ?? null,

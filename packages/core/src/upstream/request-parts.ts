@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { InvalidRequestError } from '../errors/errors.ts';
 import { headerValue } from '../http/request-facts.ts';
-import type { ResultInfo } from '../policies/policy.ts';
+import type { ResultInfo, RetainedResult } from '../policies/policy.ts';
 import type { UpstreamRequestOptions, UpstreamResponse } from './types.ts';
 
 /** The parts of `upstream.request()` that are about HTTP, not about the policies. */
@@ -43,11 +43,31 @@ export function discardResponse(res: UpstreamResponse): void {
   res.body.dump().catch(() => {});
 }
 
-/** Keep the call's deadline and signal in force until the response body closes. */
-export function holdUntilClosed(response: unknown, retain: { release: (() => void) | undefined }): void {
-  const release = retain.release;
-  if (release === undefined) return;
-  const body = (response as { body?: Readable } | null)?.body;
-  if (body === undefined || typeof body.once !== 'function' || body.destroyed) release();
-  else body.once('close', release);
+/**
+ * A response body the caller reads after `request()` resolved: the call's deadline and signal
+ * stay in force until it closes (the deadline policy puts the function that ends them in
+ * `release`). A body nobody touched is `unused()`: when the deadline then dumps it, that is no
+ * failed call (no `timeout` event) — the call succeeded and the caller chose not to read.
+ */
+export class HeldBody implements RetainedResult {
+  release: (() => void) | undefined = undefined;
+  #body: Readable | undefined = undefined;
+
+  /** Hold `response.body` until it closes; release at once when there is none. */
+  hold(response: unknown): void {
+    const release = this.release;
+    if (release === undefined) return;
+    const body = (response as { body?: Readable } | null)?.body;
+    if (body === undefined || typeof body.once !== 'function' || body.destroyed) {
+      release();
+      return;
+    }
+    this.#body = body;
+    body.once('close', release);
+  }
+
+  unused(): boolean {
+    const body = this.#body as (Readable & { bodyUsed?: boolean }) | undefined;
+    return body !== undefined && !body.readableDidRead && body.readableFlowing === null && body.bodyUsed !== true;
+  }
 }

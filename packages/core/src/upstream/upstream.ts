@@ -1,16 +1,19 @@
 import type { Dispatcher } from 'undici';
-import { ClosedError, isTimeoutError } from '../errors/errors.ts';
+import { ClosedError, isTimeoutError, ResponseTooLargeError } from '../errors/errors.ts';
 import { redactUrl } from '../errors/steady-error.ts';
 import { EventHub, type Disposer, type UpstreamEventName, type UpstreamEvents } from '../events/events.ts';
+import { watchBody } from '../http/request-body.ts';
 import { isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamOptions } from '../options/resolve.ts';
 import { NEVER_SIGNAL, type FallbackHandler } from '../policies/index.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
+import { ATTEMPT_OBSERVER } from '../pool/stale-replay.ts';
 import { CallState, type CallShape } from './call-state.ts';
 import { CallTracker } from './call-tracker.ts';
 import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
-import { buildPath, classifyResponse, discardResponse, holdUntilClosed } from './request-parts.ts';
+import { checkCallOptions } from './call-options-check.ts';
+import { buildPath, classifyResponse, discardResponse, HeldBody } from './request-parts.ts';
 import { toSteadyError } from './errors-from-undici.ts';
 import { buildStats, type UpstreamStats } from './stats.ts';
 import type { AttemptContext, CallOptions, ExecuteOptions, UpstreamRequestOptions, UpstreamResponse } from './types.ts';
@@ -54,6 +57,13 @@ export class Upstream {
           bodyTimeout: resolved.timeouts.body,
           connectTimeout: resolved.pool.connectTimeout,
         }) as Error,
+      maxResponseSize: resolved.pool.maxResponseSize,
+      tooLarge: (method, path) =>
+        new ResponseTooLargeError(resolved.pool.maxResponseSize, {
+          upstream: this.name,
+          method,
+          url: redactUrl(this.origin + path),
+        }),
       onReplay: (method, path, reason) => {
         this.#calls.counters.replays++;
         this.#events.emit('replay', () => ({
@@ -88,6 +98,8 @@ export class Upstream {
    * (`statusCode`, `headers`, `body`); HTTP error statuses are responses, not errors.
    */
   request(path: string, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
+    const invalid = checkCallOptions(options, this.name, true);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const method = (options.method ?? 'GET').toUpperCase();
     let fullPath: string;
     try {
@@ -99,7 +111,7 @@ export class Upstream {
     const headersTimeout = options.headersTimeout ?? this.options.timeouts.headers;
     const bodyTimeout = options.bodyTimeout ?? this.options.timeouts.body;
     const origin = this.origin;
-    const retain: { release: (() => void) | undefined } = { release: undefined };
+    const held = new HeldBody();
     const shape: CallShape = {
       method,
       rawUrl: fullPath,
@@ -107,6 +119,7 @@ export class Upstream {
       replayable: typeof body === 'function' || isReplayableBody(body),
       classify: classifyResponse,
       discard: discardResponse,
+      observed: true,
     };
     const attempt = (ctx: AttemptContext) =>
       ctx.dispatcher.request({
@@ -114,15 +127,17 @@ export class Upstream {
         path: fullPath,
         method: method as Dispatcher.HttpMethod,
         headers: options.headers as Dispatcher.DispatchOptions['headers'],
-        body: (typeof body === 'function' ? body() : body) as Dispatcher.DispatchOptions['body'],
+        body: watchBody(typeof body === 'function' ? body() : body) as Dispatcher.DispatchOptions['body'],
         signal: ctx.signal,
         headersTimeout,
         bodyTimeout,
-      });
-    return this.#call<UpstreamResponse>(attempt, shape, options, retain).then((response) => {
+        // Told when the request gets a socket: queueing for one is never blamed on the upstream.
+        [ATTEMPT_OBSERVER]: ctx as CallState,
+      } as Dispatcher.RequestOptions);
+    return this.#call<UpstreamResponse>(attempt, shape, options, held).then((response) => {
       // The total deadline and the caller's signal stay in force while the body streams
       // (undici destroys the body when the call's signal fires); they end when it closes.
-      holdUntilClosed(response, retain);
+      held.hold(response);
       return response;
     });
   }
@@ -132,6 +147,8 @@ export class Upstream {
    * the deadline, the caller's abort or `destroy()`, and the dispatcher to send through.
    */
   execute<T>(attempt: (ctx: AttemptContext) => Promise<T>, options: ExecuteOptions<T> = {}): Promise<T> {
+    const invalid = checkCallOptions(options, this.name, false);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const method = (options.method ?? 'GET').toUpperCase();
     const shape: CallShape = {
       method,
@@ -140,6 +157,7 @@ export class Upstream {
       replayable: options.replayable ?? true,
       classify: options.classify,
       discard: options.discard,
+      observed: false,
     };
     return this.#call(attempt, shape, options, undefined);
   }
@@ -175,6 +193,7 @@ export class Upstream {
   /** One attempt: the call's own function, with undici's errors turned into typed ones. */
   readonly #runAttempt = (ctx: CallContext): Promise<unknown> => {
     const call = ctx as CallState;
+    if (call.socketAt !== undefined) call.socketAt = 0;
     let running: Promise<unknown>;
     try {
       running = call.run(call);
@@ -223,20 +242,38 @@ export class Upstream {
 
   /**
    * Graceful close: new calls fail with `STEADY_CLOSED`, in-flight calls finish (up to
-   * `closeTimeout`, then they are destroyed), and the promise resolves once every socket
-   * is closed. Calling it again returns the same promise.
+   * `closeTimeout`; then every call still in flight — in an attempt, sleeping in a retry
+   * backoff or queued in the bulkhead — fails with `STEADY_CLOSED` and sockets are destroyed),
+   * and the promise resolves once every call has settled and every socket is closed: no timer
+   * of Steady is left. Calling it again returns the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
   }
 
-  /** Immediate close: in-flight calls fail, sockets are destroyed. */
+  /**
+   * Immediate close: every call in flight, sleeping in a backoff or queued fails with
+   * `STEADY_CLOSED` at once, held response bodies are destroyed, sockets are destroyed.
+   * Resolves once every call has settled.
+   */
   async destroy(): Promise<void> {
     this.#closing ??= Promise.resolve();
-    await this.#pool.pool.destroy().catch(() => {});
+    await this.#abortEverything();
     this.#finish(false);
   }
+
+  /** End every call and socket now; resolves when every call has settled. */
+  async #abortEverything(): Promise<void> {
+    this.#pipeline.abortAll(this.#closedError);
+    await this.#pool.pool.destroy().catch(() => {});
+    // Rejections are settled; their bookkeeping runs in microtasks. A fallback that never
+    // returns is the only thing that could hold a call now: do not wait for it for ever.
+    await this.#calls.drain(1_000);
+  }
+
+  readonly #closedError = (ctx: CallContext): ClosedError =>
+    new ClosedError({ upstream: this.name, method: ctx.method, url: ctx.url, attempt: ctx.attempt });
 
   async #close(): Promise<void> {
     this.#events.emit('closing', () => ({ upstream: this.name, inFlight: this.#calls.inFlight }));
@@ -248,7 +285,7 @@ export class Upstream {
       // Calls are settled; response bodies may still be streaming: let the pool finish them.
       graceful = await withTimeout(this.#pool.pool.close(), left);
     }
-    if (!graceful) await this.#pool.pool.destroy().catch(() => {});
+    if (!graceful) await this.#abortEverything();
     this.#finish(graceful);
   }
 
@@ -267,7 +304,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
 function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
+    const timer = setTimeout(() => resolve(false), ms).unref();
     promise.then(
       () => {
         clearTimeout(timer);

@@ -4,7 +4,6 @@
  * and would wait forever: the demo's own watchdog gives up on them and counts them hung.
  */
 import type { SteadyUpstreamOptions } from '@steady/nest';
-import type { DemoOptions } from '../args.ts';
 import { isSteady } from '../clients.ts';
 import type { ClientName } from '../clients.ts';
 import { runCall, record } from '../outcome.ts';
@@ -28,35 +27,33 @@ export interface HungUpstreamSummary extends ActSummaryBase {
   slackMs: number;
 }
 
-/** Steady's total deadline in this act. */
-export function deadlineFor(options: DemoOptions): number {
-  return clamp(options.actMs / 12, 200, 2000);
+/** Steady options of this act's upstream: the defaults (a 5 s total deadline covering every attempt). */
+export function hungUpstreamOptions(origin: string): SteadyUpstreamOptions {
+  return { origin };
 }
 
-/** Steady options of this act's upstream: a short total deadline. */
-export function hungUpstreamOptions(options: DemoOptions, origin: string): SteadyUpstreamOptions {
-  return { origin, timeouts: { total: deadlineFor(options) } };
-}
-
-/** Run act 3: two waves of concurrent GETs to a route that hangs. */
+/** Run act 3: a wave of concurrent GETs to a route that hangs. */
 export async function hungUpstreamAct(ctx: ActContext): Promise<HungUpstreamSummary> {
   const { options, live, paint, app } = ctx;
   const started = Date.now();
-  const deadlineMs = deadlineFor(options);
-  const watchdogMs = Math.max(deadlineMs * 4, clamp(options.actMs / 3, 500, 20_000));
-  const slackMs = Math.max(250, Math.round(deadlineMs * 0.5));
-  const perWave = 4;
-  const waves = 2;
+  const upstream = app.upstream(HUNG_UPSTREAM);
+  // Steady's default total deadline; the demo gives up on plain clients a second after it.
+  const deadlineMs = upstream.options.timeouts.total;
+  const slackMs = clamp(options.actMs / 6, 250, 1000);
+  const watchdogMs = deadlineMs + slackMs + 500;
+  const perWave = 8;
+  const waves = 1;
   const path = HANG_PATH;
   const tallies = newTallies();
   const settled = Object.fromEntries(Object.keys(tallies).map((name) => [name, 0])) as Record<ClientName, number>;
   const pending = Object.fromEntries(Object.keys(tallies).map((name) => [name, 0])) as Record<ClientName, number>;
   let wave = 0;
 
-  const upstream = app.upstream(HUNG_UPSTREAM);
   const clients = clientsFor(ctx, HUNG_UPSTREAM);
   live.beginAct(
-    paint.bold(`Act 3/5 · the upstream hangs (Steady deadline ${deadlineMs} ms, no deadline on plain clients)`),
+    paint.bold(
+      `Act 3/5 · the upstream hangs (Steady's default deadline ${seconds(deadlineMs)}; plain clients have none)`,
+    ),
     () => [
       ...clients.map((c) =>
         clientRow(

@@ -1,11 +1,10 @@
 /**
  * Act 2: the upstream dies and comes back. Plain clients keep sending into the outage;
- * Steady's breaker opens after a few failures, fails fast without I/O, probes half-open,
- * and closes again once the upstream answers.
+ * Steady's breaker (its defaults) opens after a run of failures, fails fast without I/O,
+ * probes half-open, and closes again once the upstream answers.
  */
 import type { SpawnedFaultServer } from '@steady/fault-server';
 import type { SteadyUpstreamOptions } from '@steady/nest';
-import type { DemoOptions } from '../args.ts';
 import type { Children } from '../children.ts';
 import { runCall, record } from '../outcome.ts';
 import { clamp, clientRow, clientsFor, newTallies, seconds, sleep, steadyGauges } from './act.ts';
@@ -39,20 +38,9 @@ export interface OutageSummary extends ActSummaryBase {
   };
 }
 
-/** How long the breaker stays open before a half-open probe. */
-function openForMs(options: DemoOptions): number {
-  return clamp(options.actMs * 0.12, 150, 2000);
-}
-
-/** Steady options of this act's upstream: a quick breaker, one quick retry. */
-export function outageUpstreamOptions(options: DemoOptions, origin: string): SteadyUpstreamOptions {
-  const openFor = openForMs(options);
-  return {
-    origin,
-    timeouts: { total: 2000 },
-    retry: { retries: 1, baseDelay: 20, maxDelay: 100 },
-    breaker: { consecutiveFailures: 3, minimumCalls: 6, openFor, maxOpenFor: openFor },
-  };
+/** Steady options of this act's upstream: the defaults (the breaker, retries and deadline users get). */
+export function outageUpstreamOptions(origin: string): SteadyUpstreamOptions {
+  return { origin };
 }
 
 /** Run act 2: kill the upstream's process, then restart it on the same port. */
@@ -71,9 +59,11 @@ export async function outageAct(
   let state = 'closed';
   let phase = 'healthy';
   const healthyMs = clamp(options.actMs * 0.2, 200, 5000);
-  const downMs = clamp(options.actMs * 0.45, 500, 20_000);
-  // Ends early once the breaker has closed; the bound leaves room for a slow, loaded machine.
-  const recoverMs = Math.max(clamp(options.actMs * 0.35, 500, 20_000), openForMs(options) * 3 + 2000);
+  // Long enough for the default breaker to see its failures and open, even in --quick.
+  const downMs = clamp(options.actMs * 0.45, 2000, 20_000);
+  // Ends early once the breaker has closed; the bound covers the default open period doubling
+  // across a few failed probes, with room for a slow, loaded machine.
+  const recoverMs = Math.max(clamp(options.actMs * 0.35, 500, 20_000), 6000);
   const intervalMs = clamp(options.actMs / 40, 20, 150);
   const outage = { fromMs: 0, toMs: 0 };
 
@@ -84,7 +74,7 @@ export async function outageAct(
     live.note(`  ${seconds(at()).padStart(7)}  breaker ${event.from} → ${color(event.to)}  ${paint.dim(event.reason)}`);
   });
   const clients = clientsFor(ctx, OUTAGE_UPSTREAM);
-  live.beginAct(paint.bold('Act 2/5 · the upstream dies and comes back (circuit breaker)'), () => [
+  live.beginAct(paint.bold('Act 2/5 · the upstream dies and comes back (circuit breaker; Steady defaults)'), () => [
     ...clients.map((c) => clientRow(paint, c.name, tallies[c.name])),
     paint.dim(`  upstream ${phase} · ${steadyGauges(upstream)} · failed fast ${fastCount()}`),
   ]);

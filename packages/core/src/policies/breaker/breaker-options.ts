@@ -1,5 +1,5 @@
 /** Options of the circuit breaker, their defaults and their validation. */
-import { InvalidOptionError, isNetworkError, isTimeoutError } from '../../errors/errors.ts';
+import { InvalidOptionError, isNetworkError, isProtocolError, isTimeoutError } from '../../errors/errors.ts';
 import { durationIn, functionOr, integerIn, knownKeys, numberIn, policyOptions } from '../../options/validate.ts';
 import type { ResultInfo } from '../policy.ts';
 
@@ -65,7 +65,7 @@ export interface CircuitBreakerOptions {
   slowCall?: boolean | SlowCallOptions;
   /**
    * Whether an outcome is a failure. Caller aborts are never counted.
-   * @default NetworkError, TimeoutError (not 'queue'), or a status >= 500
+   * @default NetworkError, ProtocolError, TimeoutError (not 'queue'), or a status >= 500
    */
   isFailure?: BreakerFailurePredicate;
 }
@@ -84,12 +84,15 @@ export interface ResolvedCircuitBreakerOptions {
 }
 
 /**
- * The default failure predicate: a transport failure, a deadline (except waiting in the
- * bulkhead's queue, which says nothing about the upstream), or a 5xx. 4xx, 429 included,
+ * The default failure predicate: a transport failure, a response that is not valid HTTP
+ * (`STEADY_PROTOCOL`), a deadline (except waiting in the bulkhead's queue, which says nothing
+ * about the upstream), or a 5xx. 4xx, 429 included,
  * are answers from a healthy server.
  */
 export function isDefaultBreakerFailure(error: unknown, result: ResultInfo | undefined): boolean {
-  if (error !== undefined) return isNetworkError(error) || (isTimeoutError(error) && error.phase !== 'queue');
+  if (error !== undefined) {
+    return isNetworkError(error) || isProtocolError(error) || (isTimeoutError(error) && error.phase !== 'queue');
+  }
   return result !== undefined && result.status >= 500;
 }
 
