@@ -6,7 +6,15 @@ import axios, {
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
-import { DEFAULT_MAX_REDIRECTS, followRedirects, type Agent, type Upstream, type UpstreamResponse } from '@steady/core';
+import {
+  DEFAULT_MAX_REDIRECTS,
+  followRedirects,
+  type Agent,
+  type RequestFallback,
+  type Upstream,
+  type UpstreamResponse,
+} from '@steady/core';
+import type { SteadyRequestOptions } from './augment.ts';
 import { originMismatchError, toAxiosError } from './errors.ts';
 import { redirectError } from './redirects.ts';
 import { prepareBody, type PreparedBody } from './request-body.ts';
@@ -27,14 +35,6 @@ interface Target {
   crossOrigin: boolean;
   /** Total deadline when neither `steady.timeout` nor axios' `timeout` is set. */
   name: string;
-}
-
-/** A fallback's answer, kept apart from response data. */
-class FallbackAnswer {
-  readonly value: unknown;
-  constructor(value: unknown) {
-    this.value = value;
-  }
 }
 
 /**
@@ -116,7 +116,8 @@ async function dispatch(target: Target, config: InternalAxiosRequestConfig): Pro
     const steady = config.steady;
     call = callSignal(config);
     const signal = call?.signal ?? (config.signal as AbortSignal | undefined);
-    const { fallback, timeout: _timeout, ...perCall } = steady ?? {};
+    const { timeout: _timeout, ...perCall } = steady ?? {};
+    const fallback = perCallFallback(steady?.fallback, config, request, signal);
     const result = await followRedirects({
       url,
       method,
@@ -125,18 +126,10 @@ async function dispatch(target: Target, config: InternalAxiosRequestConfig): Pro
       rules: 'follow-redirects',
       maxRedirects: config.maxRedirects ?? DEFAULT_MAX_REDIRECTS['follow-redirects'],
       timeout: steady?.timeout ?? axiosTimeout(config),
-      call: { ...perCall, signal },
+      // The per-call fallback runs as core's (one rule, core's `fallback` event); it gets the AxiosError.
+      call: { ...perCall, fallback, signal },
       route: (hop) => target.route(hop, config, request),
       crossOrigin: target.crossOrigin,
-      // The per-call fallback answers in axios' terms (it gets the AxiosError), so it runs here.
-      send:
-        fallback === undefined
-          ? undefined
-          : (upstream, hopPath, options) =>
-              upstream.request(hopPath, options).catch(async (error: unknown) => {
-                const failure = toAxiosError(error, config, request, signal);
-                return new FallbackAnswer(await fallback(failure));
-              }),
       beforeHop: (hop, res, from) => {
         config.beforeRedirect?.(
           { ...redirectOptions(hop.url), method: hop.method, headers: hop.headers },
@@ -150,9 +143,8 @@ async function dispatch(target: Target, config: InternalAxiosRequestConfig): Pro
       },
       refuse: (refusal, res, from) => redirectError(refusal, res, from.url.origin, config, request),
     });
-    if (result.response instanceof FallbackAnswer) return fallbackResponse(result.response.value, config, request);
-    if (!result.isResponse) return fallbackResponse(result.response, config, request);
-    const res = result.response as UpstreamResponse;
+    const res = result.response;
+    if (result.fallback !== undefined) return answered(result.fallback.value, res, config, request);
     const sentBody = result.body;
     if (config.onUploadProgress !== undefined && sentBody !== undefined && !(sentBody instanceof Readable)) {
       const loaded = typeof sentBody === 'string' ? Buffer.byteLength(sentBody) : sentBody.length;
@@ -252,14 +244,37 @@ function redirectOptions(url: URL): Record<string, unknown> {
   };
 }
 
-/** A `fallback` answered instead of the upstream: its value is the response's `data`, status 200. */
-function fallbackResponse(
-  value: unknown,
+/**
+ * The per-call `config.steady.fallback` runs as core's per-call fallback (one implementation:
+ * core's rule, core's `fallback` event); it answers in axios' terms, so it gets the `AxiosError`.
+ */
+function perCallFallback(
+  fallback: SteadyRequestOptions['fallback'],
   config: InternalAxiosRequestConfig,
   request: SteadyRequestInfo,
-): AxiosResponse {
+  signal: AbortSignal | undefined,
+): RequestFallback | undefined {
+  if (fallback === undefined) return undefined;
+  return (error) => fallback(toAxiosError(error, config, request, signal));
+}
+
+/**
+ * A `fallback` answered instead of the upstream (core's rule, `RequestFallbackValue`): a `Response`
+ * or undici response data is read like the upstream's answer (`responseType`, `validateStatus`);
+ * any other value is `response.data` as is, status 200, with the content-type core gave it.
+ * Either way `response.request.fallback` is true and no redirect is followed.
+ */
+async function answered(
+  value: unknown,
+  res: UpstreamResponse,
+  config: InternalAxiosRequestConfig,
+  request: SteadyRequestInfo,
+): Promise<AxiosResponse> {
   request.fallback = true;
-  return { data: value, status: 200, statusText: 'OK', headers: new AxiosHeaders(), config, request };
+  if (value === res || value instanceof Response) return settle(await toAxiosResponse(res, config, request));
+  res.body.dump().catch(noop);
+  const headers = new AxiosHeaders({ 'content-type': res.headers['content-type'] as string });
+  return { data: value, status: 200, statusText: 'OK', headers, config, request };
 }
 
 /** axios' `settle`: reject when `validateStatus` says no. */
@@ -299,3 +314,5 @@ function decode(value: string): string {
     return value;
   }
 }
+
+function noop(): void {}

@@ -8,6 +8,9 @@ import {
   isOriginRefusedError,
   type AgentEvents,
   type AgentOptions,
+  type Fleet,
+  type FleetMember,
+  type FleetMembership,
 } from '../src/index.ts';
 import { rejection, useHarness, waitFor } from './harness.ts';
 
@@ -105,6 +108,13 @@ describe('createAgent: every origin on its own upstream', () => {
     expect(fail({ origins: { 'https://x.example': {}, 'https://X.example:443': {} } })).toContain(
       'one entry per origin',
     );
+    expect(
+      fail({ origins: { 'https://a.example': { name: 'same' }, 'https://b.example': { name: 'same' } } }),
+    ).toContain("`origins['https://b.example'].name` must be a name no other origin has (https://a.example has it)");
+    expect(
+      fail({ origins: { 'https://a.example': { name: 'https://b.example' }, 'https://b.example': {} } }),
+    ).toContain("`origins['https://b.example'].name`");
+    expect(fail({ defaults: { fleet: { join: 'no' } } })).toContain('`defaults.fleet`');
     expect(fail({ defaults: { origin: 'https://x.example' } })).toContain('`defaults.origin`');
     expect(fail({ maxOrigins: 0 })).toContain('`maxOrigins` must be an integer in 1…10000');
     expect(fail({ originIdleTimeout: -5 })).toContain('`originIdleTimeout`');
@@ -116,6 +126,60 @@ describe('createAgent: every origin on its own upstream', () => {
     expect(proxy).not.toContain('hunter2');
     const unparsable = fail({ defaults: { pool: { proxy: 'http://user:hunter2@[bad' } } });
     expect(unparsable).not.toContain('hunter2');
+  });
+});
+
+/** A fleet that records who joined and left; its memberships let every probe through. */
+function recordingFleet(): Fleet & { members: FleetMember[]; left: string[] } {
+  const members: FleetMember[] = [];
+  const left: string[] = [];
+  return {
+    members,
+    left,
+    join(member): FleetMembership {
+      members.push(member);
+      return {
+        opened() {},
+        closed() {},
+        isolated() {},
+        reset() {},
+        tryProbe: () => true,
+        connected: true,
+        stats: () => ({ connected: true, instances: 2, lastSyncAgeMs: 0 }),
+        leave: () => left.push(member.upstream),
+      };
+    },
+  };
+}
+
+describe('fleet through the agent: each origin joins under its own upstream name', () => {
+  it('defaults.fleet reaches every lazily made upstream; origins[o].fleet replaces it; a peer opening one breaker leaves the others alone', async () => {
+    const [a, b, c] = await Promise.all([server(), server(), server()]);
+    const shared = recordingFleet();
+    const other = recordingFleet();
+    const agent = agentFor({
+      defaults: { retry: false, fleet: shared },
+      origins: { [c.url]: { name: 'payments', fleet: other } },
+    });
+    for (const s of [a, b, c]) await (await agent.request(`${s.url}/x`)).body.dump();
+
+    // One member per origin, named after the normalised origin (or the explicit name): distinct fleet keys.
+    expect(shared.members.map((m) => m.upstream)).toEqual([a.url, b.url]);
+    expect(other.members.map((m) => m.upstream)).toEqual(['payments']);
+    // The breaker is shared; `retry: false` (from defaults) leaves no retry budget to share.
+    expect(shared.members.every((m) => m.breaker !== null && m.budget === null)).toBe(true);
+    expect(agent.upstream(c.url).stats().fleet).toMatchObject({ connected: true, instances: 2 });
+
+    // Another instance opened a's breaker: a fails fast without a request, b is untouched.
+    const before = a.counters().requests;
+    shared.members[0]!.breaker!.open(Date.now() + 60_000, 'opened by a peer');
+    expect(await rejection(agent.request(`${a.url}/x`))).toMatchObject({ code: 'STEADY_CIRCUIT_OPEN' });
+    expect(a.counters().requests).toBe(before);
+    expect((await agent.request(`${b.url}/x`)).statusCode).toBe(200);
+
+    await agent.close();
+    expect(shared.left.sort()).toEqual([a.url, b.url].sort());
+    expect(other.left).toEqual(['payments']);
   });
 });
 

@@ -16,7 +16,9 @@ export type { SteadyFetch, SteadyRequestInit };
  * `fetch` option. It accepts a global `Request` (what ky always passes), a URL, or a path
  * (`'/users'`, resolved against the upstream's origin), and resolves with a global `Response`
  * whose body streams. It decodes gzip/deflate/br, follows same-origin redirects (`redirect`:
- * `'follow'` up to 20 within one total deadline, `'manual'`, `'error'`), and rejects with the
+ * `'follow'` up to 20 within one total deadline, `'manual'`, `'error'`), resolves with a
+ * `fallback`'s answer (the very `Response` it returned, or a `200` built from its
+ * string/bytes/JSON value, as core's `RequestFallbackValue` says), and rejects with the
  * Steady error itself (`code`, `cause` kept, and ky's `request` attached) — or, when the
  * request's signal aborts, with the signal's reason, like fetch.
  */

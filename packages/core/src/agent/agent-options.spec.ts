@@ -42,6 +42,14 @@ describe('agent options', () => {
     });
   });
 
+  it('a fleet replaces as a whole, even a plain object (never merged key by key)', () => {
+    const shared = { join: () => undefined, region: 'eu' };
+    const own = { join: () => undefined };
+    const merged = mergeOptions({ fleet: shared, retry: { retries: 1 } }, { fleet: own });
+    expect(merged.fleet).toBe(own);
+    expect(merged.retry).toEqual({ retries: 1 });
+  });
+
   it('keys origins by their normalised form and names upstreams after the origin', () => {
     const resolved = resolveAgentOptions({
       defaults: { timeouts: { total: 900 } },

@@ -19,7 +19,8 @@ export interface AgentOptions {
   /**
    * Overrides per origin (keys are normalised: `https://A.example:443` = `https://a.example`),
    * merged over `defaults` per policy: `{ retry: { retries: 0 } }` keeps the other retry defaults;
-   * `false` turns a policy off; a function, array or `transport` replaces.
+   * `false` turns a policy off; a function, array, `transport` or `fleet` replaces. A `name` here
+   * must differ from every other upstream's (a `fleet` keys its shared breaker and budget by name).
    * @default {}
    */
   origins?: Record<string, OriginOptions>;
@@ -80,6 +81,7 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
   validateUpstream('defaults', { ...defaults, origin: PLACEHOLDER_ORIGIN });
 
   const origins = new Map<string, OriginOptions>();
+  const names = new Map<string, string>();
   const given = objectOr<Record<string, OriginOptions>>('origins', options.origins) ?? {};
   for (const key of Object.keys(given)) {
     const path = `origins['${key}']`;
@@ -92,6 +94,7 @@ export function resolveAgentOptions(input: unknown): ResolvedAgentOptions {
       throw new InvalidOptionError(`${path}.origin`, 'absent (the key is the origin)', override.origin);
     }
     validateUpstream(path, { ...mergeOptions(defaults, override), origin });
+    checkDistinctName(path, override.name ?? origin, origin, names);
     origins.set(origin, override as OriginOptions);
   }
   return {
@@ -116,18 +119,36 @@ export function upstreamOptionsFor(options: ResolvedAgentOptions, origin: string
   return { name: origin, ...merged, origin };
 }
 
+/** Options that are whole objects, never merged key by key (a `fleet` may well be a plain object). */
+const REPLACED = new Set(['transport', 'fleet']);
+
 /**
  * Merge an override over defaults: plain objects merge key by key (so `retry: { retries: 0 }`
  * keeps the default backoff), anything else — `false`, a number, a function, an array, a
- * `Dispatcher` — replaces.
+ * `Dispatcher`, a `fleet` — replaces.
  */
 export function mergeOptions<T extends object>(base: T, override: object): T {
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(override)) {
     const current = out[key];
-    out[key] = isPlainObject(current) && isPlainObject(value) ? mergeOptions(current, value) : value;
+    const merge = !REPLACED.has(key) && isPlainObject(current) && isPlainObject(value);
+    out[key] = merge ? mergeOptions(current, value) : value;
   }
   return out as T;
+}
+
+/**
+ * Upstream names are distinct within an agent: each names its stats and events, and a `fleet`
+ * shares breaker and budget state by name, so two origins under one name would share a breaker.
+ * A default name is the normalised origin, itself distinct; an explicit one must not repeat
+ * another entry's name (explicit, or its origin when it has none).
+ */
+function checkDistinctName(path: string, name: string, origin: string, names: Map<string, string>): void {
+  const taken = names.get(name);
+  if (taken !== undefined && taken !== origin) {
+    throw new InvalidOptionError(`${path}.name`, `a name no other origin has (${taken} has it)`, name);
+  }
+  names.set(name, origin);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -3,13 +3,13 @@ import { isSteadyError } from '../errors/steady-error.ts';
 import { followRedirects, type HopCallOptions } from '../http/follow-redirects.ts';
 import type { RedirectRefusal } from '../http/redirect.ts';
 import type { Upstream } from '../upstream/upstream.ts';
-import type { CallOptions, UpstreamResponse } from '../upstream/types.ts';
+import type { CallOptions, UpstreamRequestOptions } from '../upstream/types.ts';
 import { directRequest, isStreamBody, parseAbsolute, translateRequest, type OutgoingRequest } from './fetch-request.ts';
 import { discardBody, toResponse } from './fetch-response.ts';
 import { checkedUrl } from './origin.ts';
 
 /** Steady's per-call options of a fetch call, given as `init.steady`. */
-export interface FetchCallOptions extends Omit<CallOptions, 'signal'> {
+export interface FetchCallOptions extends Omit<CallOptions, 'signal'>, Pick<UpstreamRequestOptions, 'fallback'> {
   /**
    * Send the request body as a stream instead of reading it to bytes first. A streamed body is
    * not replayable: it is never retried, replayed on a stale socket, or resent on a 307/308.
@@ -45,8 +45,9 @@ const REQUEST_FIELDS = ['method', 'headers', 'body', 'signal', 'redirect', 'cred
  * (up to 20, fetch's rules, one total deadline for every hop), `'manual'` (the 3xx is returned)
  * or `'error'`. Failures reject like fetch: a `TypeError('fetch failed')` whose `cause` is the
  * `SteadyError` (`STEADY_TIMEOUT`, `STEADY_CIRCUIT_OPEN`, `STEADY_ORIGIN_REFUSED`, …), or the
- * signal's reason when the caller aborts. A fallback's value answers as a 200 JSON `Response`
- * (or as itself when it is a `Response`).
+ * signal's reason when the caller aborts. A `fallback`'s answer follows core's one rule
+ * (`RequestFallbackValue`): the very `Response` it returned, or a `200` built from its
+ * string/bytes/JSON value; no redirect is followed from it.
  */
 export function createRoutedFetch(routing: FetchRouting): SteadyFetch {
   return (input, init) => {
@@ -123,9 +124,14 @@ async function send(
       return redirectRefused(refusal);
     },
   });
-  if (!result.isResponse) return fallbackResponse(result.response);
-  const raw = result.response as UpstreamResponse;
-  return toResponse(raw, result.method, result.url.href, result.redirects > 0, signal, result.upstream);
+  const raw = result.response;
+  const redirected = result.redirects > 0;
+  if (result.fallback !== undefined) {
+    // A fallback answered: the caller gets its Response itself, or one built from its body.
+    if (result.fallback.value instanceof Response) return result.fallback.value;
+    return toResponse(raw, result.method, result.url.href, redirected, signal);
+  }
+  return toResponse(raw, result.method, result.url.href, redirected, signal, result.upstream);
 }
 
 function toRequest(input: string | URL | Request, init: SteadyRequestInit | undefined): Request {
@@ -176,8 +182,4 @@ function redirectRefused(refusal: RedirectRefusal): TypeError {
         ),
       );
   }
-}
-
-function fallbackResponse(value: unknown): Response {
-  return value instanceof Response ? value : Response.json(value ?? null);
 }

@@ -1,5 +1,6 @@
 import type { Upstream } from '../upstream/upstream.ts';
 import type { UpstreamRequestOptions, UpstreamResponse } from '../upstream/types.ts';
+import { fallbackAnswer, type FallbackAnswer } from './fallback-response.ts';
 import {
   hopTimeout,
   nextRedirect,
@@ -29,14 +30,15 @@ export interface FollowRequest<H extends RedirectHeaders, B> {
    * the first hop's upstream's `timeouts.total`.
    */
   timeout?: number | undefined;
-  /** Per-call policy options (signal, retry, breaker, …) applied to every hop. */
+  /**
+   * Per-call policy options (signal, retry, breaker, a per-call `fallback`, …) applied to every
+   * hop. A fallback answers by core's one rule (`RequestFallbackValue`); its answer ends the chain.
+   */
   call?: HopCallOptions | undefined;
   /** The upstream that serves a URL's origin (throws to refuse it, e.g. `STEADY_ORIGIN_REFUSED`). */
   route(url: URL): Upstream;
   /** Follow redirects to other origins (through `route`). @default false */
   crossOrigin?: boolean | undefined;
-  /** Sends one hop; defaults to `upstream.request(path, options)`. May answer a fallback value. */
-  send?(upstream: Upstream, path: string, options: UpstreamRequestOptions): Promise<unknown>;
   /** Told of each hop before it is sent (axios' `beforeRedirect`, fetch's `redirect: 'error'`); may throw. */
   beforeHop?(hop: RedirectHop<H, B | undefined>, response: UpstreamResponse, from: { url: URL; method: string }): void;
   /** The error to throw for a redirect that is not followed. */
@@ -45,10 +47,14 @@ export interface FollowRequest<H extends RedirectHeaders, B> {
 
 /** The final answer and the hop that got it. */
 export interface FollowResult<H, B> {
-  /** The final response, or a fallback's value when the upstream answered with its fallback. */
-  response: UpstreamResponse | unknown;
-  /** True when `response` is undici response data. */
-  isResponse: boolean;
+  /** The final response (undici response data: `request()` always resolves with it). */
+  response: UpstreamResponse;
+  /**
+   * Set when `response` came from a `fallback` (upstream-wide or per call) rather than the
+   * upstream: `fallbackAnswer(response)`, the value as the fallback returned it. No redirect is
+   * followed from a fallback's answer.
+   */
+  fallback: FallbackAnswer | undefined;
   url: URL;
   method: string;
   headers: H;
@@ -62,6 +68,7 @@ export interface FollowResult<H, B> {
  * Send `request` and follow its redirects: each hop through the upstream of its origin (the
  * same one unless `crossOrigin`), all within one total deadline, with the rules of `nextRedirect`.
  * A redirect response that is followed has its body dumped; the final one is returned unread.
+ * A fallback's answer (core's one rule, see `fallbackAnswer`) is final: it is never followed.
  */
 export async function followRedirects<H extends RedirectHeaders, B>(
   request: FollowRequest<H, B>,
@@ -70,7 +77,6 @@ export async function followRedirects<H extends RedirectHeaders, B>(
   let upstream = request.route(url);
   const deadline = Date.now() + (request.timeout ?? upstream.options.timeouts.total);
   const maxRedirects = request.maxRedirects;
-  const send = request.send ?? ((u: Upstream, path: string, o: UpstreamRequestOptions) => u.request(path, o));
   let method = request.method;
   let headers = request.headers;
   let body: B | undefined = request.body;
@@ -82,12 +88,12 @@ export async function followRedirects<H extends RedirectHeaders, B>(
       body: body as UpstreamRequestOptions['body'],
       timeout: hopTimeout(deadline),
     };
-    const answer = await send(upstream, url.pathname + url.search, options);
-    const result = { url, method, headers, body, redirects, upstream };
-    if (!isResponseData(answer)) return { ...result, response: answer, isResponse: false };
-    if (maxRedirects === 0) return { ...result, response: answer, isResponse: true };
+    const answer = await upstream.request(url.pathname + url.search, options);
+    const fallback = fallbackAnswer(answer);
+    const result = { url, method, headers, body, redirects, upstream, response: answer, fallback };
+    if (fallback !== undefined || maxRedirects === 0) return result;
     const location = redirectLocation(answer.statusCode, answer.headers, request.rules);
-    if (location === undefined) return { ...result, response: answer, isResponse: true };
+    if (location === undefined) return result;
     answer.body.dump().catch(noop);
     const hop: RedirectOutcome<H, B | undefined> = nextRedirect<H, B | undefined>({
       status: answer.statusCode,
@@ -110,16 +116,6 @@ export async function followRedirects<H extends RedirectHeaders, B>(
     headers = hop.headers;
     body = hop.body;
   }
-}
-
-/** True for undici's response data (a fallback may answer anything else). */
-export function isResponseData(value: unknown): value is UpstreamResponse {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as UpstreamResponse).statusCode === 'number' &&
-    typeof (value as UpstreamResponse).body === 'object'
-  );
 }
 
 function noop(): void {}

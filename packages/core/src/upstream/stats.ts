@@ -1,3 +1,4 @@
+import type { FleetStats } from '../policies/fleet.ts';
 import type { BulkheadStats, CircuitBreakerStats, RetryStats } from '../policies/index.ts';
 import type { PoolFigures, SteadyPool } from '../pool/create-pool.ts';
 import type { CallCounters, CallTracker } from './call-tracker.ts';
@@ -25,6 +26,8 @@ export interface UpstreamStats {
   breaker: CircuitBreakerStats | null;
   /** Running, queued and rejected calls; null when the bulkhead is off. */
   bulkhead: BulkheadStats | null;
+  /** Fleet link (connected, instances, last sync age, …); null without `fleet`. */
+  fleet: FleetStats | null;
 }
 
 interface UpstreamLike {
@@ -63,5 +66,6 @@ export function buildStats(
     retry: policies.retry,
     breaker: policies.breaker,
     bulkhead: policies.bulkhead,
+    fleet: policies.fleet,
   };
 }
