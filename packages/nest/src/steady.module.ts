@@ -4,6 +4,7 @@ import { createNameProviders } from './client-providers.ts';
 import { declaredNames, type DeclaredUpstreams } from './resolve-module-options.ts';
 import { SteadyHealthIndicator } from './steady-health.indicator.ts';
 import type { SteadyModuleAsyncOptions, SteadyModuleExtras, SteadyModuleOptions } from './steady-options.ts';
+import { SteadyTelemetry } from './steady-telemetry.ts';
 import { SteadyUpstreams } from './steady-upstreams.ts';
 import { ConfigurableSteadyModule, MODULE_OPTIONS_TOKEN } from './steady.module-definition.ts';
 import { getAgentToken, STEADY_DECLARED_UPSTREAMS } from './steady.tokens.ts';
@@ -12,9 +13,9 @@ import { getAgentToken, STEADY_DECLARED_UPSTREAMS } from './steady.tokens.ts';
  * Steady upstreams as Nest providers. Per upstream name it provides the `Upstream`
  * (`@InjectUpstream`), an axios instance (`@InjectAxios`) and a ky instance
  * (`@InjectKy`) that share the upstream's pool and policies; it also provides the agent
- * for every other origin (`@InjectAgent()`), {@link SteadyUpstreams} and
- * {@link SteadyHealthIndicator}, and closes every upstream and the agent gracefully on
- * application shutdown.
+ * for every other origin (`@InjectAgent()`), {@link SteadyUpstreams},
+ * {@link SteadyHealthIndicator} and {@link SteadyTelemetry} (the `otel` option), and closes
+ * every upstream and the agent gracefully on application shutdown.
  */
 export class SteadyModule {
   /**
@@ -72,6 +73,11 @@ function withUpstreamProviders(definition: DynamicModule, declared: DeclaredUpst
       inject: [MODULE_OPTIONS_TOKEN, STEADY_DECLARED_UPSTREAMS],
     },
     {
+      provide: SteadyTelemetry,
+      useFactory: (options: unknown) => SteadyTelemetry.create(options),
+      inject: [MODULE_OPTIONS_TOKEN],
+    },
+    {
       provide: SteadyHealthIndicator,
       useFactory: (upstreams: SteadyUpstreams, moduleRef: ModuleRef) => new SteadyHealthIndicator(upstreams, moduleRef),
       inject: [SteadyUpstreams, ModuleRef],
@@ -87,6 +93,12 @@ function withUpstreamProviders(definition: DynamicModule, declared: DeclaredUpst
     ...definition,
     module: SteadyModule,
     providers,
-    exports: [SteadyUpstreams, SteadyHealthIndicator, getAgentToken(), ...perName.map((provider) => provider.provide)],
+    exports: [
+      SteadyUpstreams,
+      SteadyHealthIndicator,
+      SteadyTelemetry,
+      getAgentToken(),
+      ...perName.map((provider) => provider.provide),
+    ],
   };
 }

@@ -12,6 +12,7 @@ import { axiosCalls, countingPool, fetchStatus, JSON_HEADERS, status, steadyOpti
 import { steadyFetchClient } from './clients-agent.ts';
 import { axiosRetryClient, cockatielClient, gotClient, undiciRetryClient } from './clients-peers.ts';
 import { steadyFleetClient } from './fleet-client.ts';
+import { steadyOtelClient } from './otel-client.ts';
 
 /** One client instance bound to one origin. */
 export interface BenchClient {
@@ -187,6 +188,7 @@ export const CLIENTS: readonly ClientSpec[] = [
   steadyKyClient,
   gotClient,
   steadyFleetClient,
+  steadyOtelClient,
 ];
 
 /** The clients whose modules load here; the rest are returned as `missing` with the reason. */

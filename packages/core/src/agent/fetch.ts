@@ -103,6 +103,7 @@ async function send(
     if (call.idempotent !== undefined) hopCall.idempotent = call.idempotent;
     if (call.breaker !== undefined) hopCall.breaker = call.breaker;
     if (call.bulkhead !== undefined) hopCall.bulkhead = call.bulkhead;
+    if (call.hedge !== undefined) hopCall.hedge = call.hedge;
     if (call.fallback !== undefined) hopCall.fallback = call.fallback;
   }
   const result = await followRedirects({
