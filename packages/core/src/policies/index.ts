@@ -109,6 +109,7 @@ export {
   DEFAULT_RETRY_OPTIONS,
   resolveRetryOptions,
   type ResolvedRetryOptions,
+  type RetryContext,
   type RetryOptions,
 } from './retry-options.ts';
 export { SlidingWindow } from './breaker/sliding-window.ts';

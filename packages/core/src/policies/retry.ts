@@ -5,7 +5,12 @@ import { abortErrorOf } from './call-context.ts';
 import type { CallContext, Next, Policy } from './policy.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { RetryBudget, type RetryBudgetStats } from './retry-budget.ts';
-import { DEFAULT_RETRY_OPTIONS, resolveRetryOptions, type ResolvedRetryOptions } from './retry-options.ts';
+import {
+  DEFAULT_RETRY_OPTIONS,
+  resolveRetryOptions,
+  type ResolvedRetryOptions,
+  type RetryContext,
+} from './retry-options.ts';
 import { sleep } from './signals.ts';
 
 /** Figures of a {@link RetryPolicy}, plain JSON. */
@@ -110,6 +115,13 @@ export class RetryPolicy implements Policy {
         this.#givenUp++;
         return settle(outcome);
       }
+      const hook = options.shouldRetry === undefined && options.onRetry === undefined ? undefined : { reason, status };
+      if (hook !== undefined && options.shouldRetry !== undefined) {
+        if (!askShouldRetry(options.shouldRetry, retryContext(ctx, outcome, hook, ctx.attempt + 1, 0))) {
+          this.#givenUp++;
+          return settle(outcome);
+        }
+      }
       let delay = backoff.delay(retry);
       if (status === 429 || status === 503) {
         const after = parseRetryAfter(header?.('retry-after'));
@@ -143,6 +155,9 @@ export class RetryPolicy implements Policy {
         delay,
         reason,
       }));
+      if (hook !== undefined && options.onRetry !== undefined) {
+        callOnRetry(options.onRetry, retryContext(ctx, outcome, hook, attempt, delay));
+      }
       if (outcome.ok) ctx.discard?.(outcome.value);
       this.#retries++;
       try {
@@ -210,6 +225,43 @@ export function isRetryableError(error: unknown, ctx: CallContext): boolean {
     return ctx.idempotent && (error.phase === 'headers' || error.phase === 'body');
   }
   return false;
+}
+
+function retryContext<T>(
+  ctx: CallContext,
+  outcome: Outcome<T>,
+  hook: { reason: string; status: number | undefined },
+  attempt: number,
+  delay: number,
+): RetryContext {
+  return Object.freeze({
+    upstream: ctx.upstream,
+    method: ctx.method,
+    url: ctx.url,
+    attempt,
+    reason: hook.reason,
+    error: outcome.ok ? undefined : outcome.error,
+    status: hook.status,
+    delay,
+  });
+}
+
+/** The user's predicate; a throw counts as "do not retry" and is reported, never breaks the call. */
+function askShouldRetry(shouldRetry: (ctx: RetryContext) => boolean, ctx: RetryContext): boolean {
+  try {
+    return shouldRetry(ctx) === true;
+  } catch (error) {
+    process.emitWarning(`steady: retry.shouldRetry threw: ${String(error)}`, 'SteadyListenerWarning');
+    return false;
+  }
+}
+
+function callOnRetry(onRetry: (ctx: RetryContext) => void, ctx: RetryContext): void {
+  try {
+    onRetry(ctx);
+  } catch (error) {
+    process.emitWarning(`steady: retry.onRetry threw: ${String(error)}`, 'SteadyListenerWarning');
+  }
 }
 
 function settle<T>(outcome: Outcome<T>): T {
