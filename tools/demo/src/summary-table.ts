@@ -9,6 +9,7 @@ import type { Paint } from './live.ts';
 import { REFUSED_CODES } from './outcome.ts';
 import type { Tally } from './outcome.ts';
 import { seconds } from './acts/act.ts';
+import { FAILING_HOST, HOSTS } from './acts/many-hosts.ts';
 
 /** One client's outcome in one act, in the caller's terms. */
 interface Row {
@@ -88,34 +89,66 @@ const LEGEND = [
   'lost: in flight when the app shut down · slowest answer: longest a caller waited · sockets: most open at once',
 ];
 
+/** One printed row: its label, its cells, whether it is Steady's (green), and a note after it. */
+interface Line {
+  label: string;
+  row: Row;
+  steady: boolean;
+  note?: string;
+}
+
+/** Every section of the table: acts 1–5 a row per client; act 6 a row per host of one Steady instance. */
+function sections(summary: DemoSummary): Array<{ title: string; lines: Line[] }> {
+  const perClient = acts(summary).map((act) => ({
+    title: act.title,
+    lines: CLIENT_NAMES.map((name) => ({ label: name, row: act.row(name), steady: isSteady(name) })),
+  }));
+  const many = summary.acts.manyHosts;
+  return [
+    ...perClient,
+    {
+      title: `6 · one createAxios() instance (Steady), three hosts, "${FAILING_HOST}" failing`,
+      lines: HOSTS.map((h) => {
+        const m = many.metrics[h];
+        return {
+          label: h,
+          row: row(many.hosts[h], {}),
+          steady: h !== FAILING_HOST,
+          note: `metrics: breaker ${m.breakerState}, ${m.events.breaker_opened ?? 0} openings, ${m.events.retry ?? 0} retries`,
+        };
+      }),
+    },
+  ];
+}
+
 /** Render the summary table and the verdicts. */
 export function summaryTable(summary: DemoSummary, paint: Paint): string[] {
   const keys = Object.keys(HEADERS) as Array<keyof Row>;
-  const sections = acts(summary).map((act) => ({
-    title: act.title,
-    rows: CLIENT_NAMES.map((name) => ({ name, row: act.row(name) })),
-  }));
+  const all = sections(summary);
   const widths = keys.map((key) =>
-    Math.max(HEADERS[key].length, ...sections.flatMap((s) => s.rows.map((r) => r.row[key].length))),
+    Math.max(HEADERS[key].length, ...all.flatMap((s) => s.lines.map((l) => l.row[key].length))),
   );
-  const line = (label: string, r: Row) =>
+  const text = (label: string, r: Row) =>
     `    ${label.padEnd(13)}  ${keys.map((key, i) => r[key].padEnd(widths[i]!)).join('  ')}`.trimEnd();
   return [
     '',
     paint.bold('Summary: what the callers got'),
-    paint.dim(line('', HEADERS)),
-    ...sections.flatMap((section) => [
+    paint.dim(text('', HEADERS)),
+    ...all.flatMap((section) => [
       `  ${paint.bold(section.title)}`,
-      ...section.rows.map(({ name, row: r }) => (isSteady(name) ? paint.green(line(name, r)) : line(name, r))),
+      ...section.lines.map((l) => {
+        const body = text(l.label, l.row);
+        return (l.steady ? paint.green(body) : body) + (l.note === undefined ? '' : `  ${paint.dim(l.note)}`);
+      }),
     ]),
-    ...LEGEND.map((text) => paint.dim(`  ${text}`)),
+    ...LEGEND.map((line) => paint.dim(`  ${line}`)),
     '',
     ...Object.values(summary.acts).map(
       (act) => `  ${act.steadyHeld ? paint.green('✔') : paint.red('✘')} ${act.act}. ${act.verdict}`,
     ),
     '',
     summary.ok
-      ? paint.green(`Steady held in all five acts (${(summary.durationMs / 1000).toFixed(1)} s).`)
+      ? paint.green(`Steady held in all six acts (${(summary.durationMs / 1000).toFixed(1)} s).`)
       : paint.red('Steady did not hold in every act: see ✘ above.'),
   ];
 }
