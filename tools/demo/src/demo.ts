@@ -23,8 +23,6 @@ import { OUTAGE_UPSTREAM, outageAct, outageUpstreamOptions } from './acts/outage
 import type { OutageSummary } from './acts/outage.ts';
 import { STALE_UPSTREAM, staleSocketsAct } from './acts/stale-sockets.ts';
 import type { StaleSocketsSummary } from './acts/stale-sockets.ts';
-import { FAILING_HOST, HOSTS, manyHostsAct } from './acts/many-hosts.ts';
-import type { HostLabel, ManyHostsSummary } from './acts/many-hosts.ts';
 
 /** The JSON summary (`--json`). */
 export interface DemoSummary {
@@ -39,7 +37,6 @@ export interface DemoSummary {
     hungUpstream: HungUpstreamSummary;
     burst: BurstSummary;
     deploy: DeploySummary;
-    manyHosts: ManyHostsSummary;
   };
   /** Every child process the demo started; all are gone when it exits. */
   children: { pids: number[] };
@@ -50,8 +47,6 @@ interface Servers {
   flaky: SpawnedFaultServer;
   hung: SpawnedFaultServer;
   counting: CountingServer;
-  /** Act 6: three hosts, one of them answering 503 to everything. */
-  hosts: Record<HostLabel, SpawnedFaultServer>;
 }
 
 /** Start every server as a child process, registering each as soon as it runs. */
@@ -65,22 +60,9 @@ async function startServers(options: DemoOptions, children: Children): Promise<S
       [SLOW_PATH]: { latency: slowLatencyFor(options) },
     }).then((h) => children.add(h)),
   ]);
-  const hosts = await Promise.allSettled(
-    HOSTS.map((h) =>
-      spawnFaultServer(
-        h === FAILING_HOST ? ['--routes', JSON.stringify({ '/api': { status: 503, body: { text: 'down' } } })] : [],
-      ).then((handle) => children.add(handle)),
-    ),
-  );
-  for (const result of [lb, flaky, hung, counting, ...hosts]) if (result.status === 'rejected') throw result.reason;
+  for (const result of [lb, flaky, hung, counting]) if (result.status === 'rejected') throw result.reason;
   const value = <T>(r: PromiseSettledResult<T>): T => (r as PromiseFulfilledResult<T>).value;
-  const servers = {
-    lb: value(lb),
-    flaky: value(flaky),
-    hung: value(hung),
-    counting: value(counting),
-    hosts: Object.fromEntries(HOSTS.map((h, i) => [h, value(hosts[i]!)])) as Record<HostLabel, SpawnedFaultServer>,
-  };
+  const servers = { lb: value(lb), flaky: value(flaky), hung: value(hung), counting: value(counting) };
   if (servers.lb.lbUrl === undefined) throw new Error('the fault server started no load balancer');
   return servers;
 }
@@ -96,7 +78,7 @@ export async function runDemo(
   let app: SteadyApp | undefined;
   try {
     live.print([
-      paint.dim('starting 7 fault servers (child processes) and a NestJS app with SteadyModule…'),
+      paint.dim('starting 4 fault servers (child processes) and a NestJS app with SteadyModule…'),
       paint.dim("Steady runs with its defaults; an act's title names any setting it changes."),
     ]);
     const servers = await startServers(options, children);
@@ -116,8 +98,7 @@ export async function runDemo(
     const burst = await burstAct(ctx, servers.counting);
     const deploy = await deployAct(ctx);
     app = undefined; // closed by act 5
-    const manyHosts = await manyHostsAct(ctx, servers.hosts);
-    const acts = { staleSockets, outage, hungUpstream, burst, deploy, manyHosts };
+    const acts = { staleSockets, outage, hungUpstream, burst, deploy };
     await children.stopAll();
     return {
       ok: Object.values(acts).every((act) => act.steadyHeld),

@@ -9,7 +9,6 @@ import type { Paint } from './live.ts';
 import { REFUSED_CODES } from './outcome.ts';
 import type { Tally } from './outcome.ts';
 import { seconds } from './acts/act.ts';
-import { FAILING_HOST, HOSTS } from './acts/many-hosts.ts';
 
 /** One client's outcome in one act, in the caller's terms. */
 interface Row {
@@ -82,23 +81,6 @@ function acts(summary: DemoSummary): Array<{ title: string; row: (name: ClientNa
   ];
 }
 
-/** Act 6: one Steady axios instance across three hosts (no plain clients): a row per host. */
-function manyHostsRows(summary: DemoSummary, paint: Paint): string[] {
-  const act = summary.acts.manyHosts;
-  return [
-    `  ${paint.bold(`6 · one createAxios() instance, three hosts, "${FAILING_HOST}" failing (per host)`)}`,
-    ...HOSTS.map((h) => {
-      const t = act.hosts[h];
-      const m = act.metrics[h];
-      const text =
-        `    ${h.padEnd(13)}  ${`${t.ok}/${t.calls}`.padEnd(9)}  ` +
-        `${t.refused > 0 ? `${t.refused} in ≤ ${Math.max(1, t.refusedMaxMs)} ms` : '–'}`.padEnd(18) +
-        `breaker ${m.breakerState}, ${m.events.retry ?? 0} retries, ${m.events.breaker_opened ?? 0} openings (from the metrics)`;
-      return h === FAILING_HOST ? text : paint.green(text);
-    }),
-  ];
-}
-
 /** What each column means, for a reader who never saw the code. */
 const LEGEND = [
   'served: calls answered 2xx · refused at once: Steady answered right away (circuit open, queue full)',
@@ -126,7 +108,6 @@ export function summaryTable(summary: DemoSummary, paint: Paint): string[] {
       `  ${paint.bold(section.title)}`,
       ...section.rows.map(({ name, row: r }) => (isSteady(name) ? paint.green(line(name, r)) : line(name, r))),
     ]),
-    ...manyHostsRows(summary, paint),
     ...LEGEND.map((text) => paint.dim(`  ${text}`)),
     '',
     ...Object.values(summary.acts).map(
@@ -134,7 +115,7 @@ export function summaryTable(summary: DemoSummary, paint: Paint): string[] {
     ),
     '',
     summary.ok
-      ? paint.green(`Steady held in all six acts (${(summary.durationMs / 1000).toFixed(1)} s).`)
+      ? paint.green(`Steady held in all five acts (${(summary.durationMs / 1000).toFixed(1)} s).`)
       : paint.red('Steady did not hold in every act: see ✘ above.'),
   ];
 }

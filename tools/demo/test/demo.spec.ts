@@ -57,7 +57,7 @@ async function waitGone(pids: number[], limitMs: number): Promise<number[]> {
 }
 
 describe('npm start --quick --json', () => {
-  it('shows Steady holding in all six acts and leaves no child process', { timeout: 150_000 }, async () => {
+  it('shows Steady holding in all five acts and leaves no child process', { timeout: 150_000 }, async () => {
     const run = await runDemo(['--quick', '--json'], 140_000);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -101,29 +101,16 @@ describe('npm start --quick --json', () => {
       expect(tally.errors.STEADY_CLOSED).toBe(tally.calls);
     }
 
-    // Act 6: one axios instance, three hosts: the healthy two served every call with their breakers
-    // closed; the failing host's own breaker opened and refused calls at once (read from the metrics).
-    const { manyHosts } = summary.acts;
-    for (const host of ['payments', 'catalog'] as const) {
-      expect(manyHosts.hosts[host].ok).toBe(manyHosts.hosts[host].calls);
-      expect(manyHosts.metrics[host]).toMatchObject({ breakerState: 'closed', calls: manyHosts.hosts[host].calls });
-      expect(manyHosts.metrics[host].events.breaker_opened ?? 0).toBe(0);
-    }
-    expect(manyHosts.metrics.search.events.breaker_opened).toBeGreaterThanOrEqual(1);
-    expect(manyHosts.hosts.search.refused).toBeGreaterThan(0);
-    expect(manyHosts.metrics.search.events.rejected).toBe(manyHosts.hosts.search.refused);
-    expect(manyHosts.failingHostRequests).toBeLessThan(manyHosts.hosts.search.calls);
-
     expect(summary.ok).toBe(true);
-    // 7 servers + 1 restart of the outage server.
-    expect(summary.children.pids.length).toBeGreaterThanOrEqual(8);
+    // 4 servers + 1 restart of the outage server.
+    expect(summary.children.pids.length).toBeGreaterThanOrEqual(5);
     expect(await waitGone(summary.children.pids, 2000)).toEqual([]);
   });
 
   it('stops every child process on Ctrl-C', async () => {
     let sent = false;
     const run = await runDemo(['--quick'], 30_000, (text, kill) => {
-      if (!sent && text.includes('Act 2/6')) {
+      if (!sent && text.includes('Act 2/5')) {
         sent = true;
         kill();
       }

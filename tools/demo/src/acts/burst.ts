@@ -60,7 +60,7 @@ export async function burstAct(ctx: ActContext, server: CountingServer): Promise
 
   live.beginAct(
     paint.bold(
-      `Act 4/6 · a burst of ${options.burst} calls at once, per client (Steady: pool.connections ${options.poolSize}, other settings default)`,
+      `Act 4/5 · a burst of ${options.burst} calls at once, per client (Steady: pool.connections ${options.poolSize}, other settings default)`,
     ),
     () => [
       ...clients.map((c) => {

@@ -51,7 +51,7 @@ export async function deployAct(ctx: ActContext): Promise<DeploySummary> {
   let closeMs: number;
 
   live.beginAct(
-    paint.bold(`Act 5/6 · a deploy: the app shuts down with ${perClient} calls per client in flight`),
+    paint.bold(`Act 5/5 · a deploy: the app shuts down with ${perClient} calls per client in flight`),
     () => [
       ...clients.map((c) => {
         const after = afterClose[c.name];

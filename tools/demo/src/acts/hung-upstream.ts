@@ -52,7 +52,7 @@ export async function hungUpstreamAct(ctx: ActContext): Promise<HungUpstreamSumm
   const clients = clientsFor(ctx, HUNG_UPSTREAM);
   live.beginAct(
     paint.bold(
-      `Act 3/6 · the upstream hangs (Steady's default deadline ${seconds(deadlineMs)}; plain clients have none)`,
+      `Act 3/5 · the upstream hangs (Steady's default deadline ${seconds(deadlineMs)}; plain clients have none)`,
     ),
     () => [
       ...clients.map((c) =>

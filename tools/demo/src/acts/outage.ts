@@ -74,7 +74,7 @@ export async function outageAct(
     live.note(`  ${seconds(at()).padStart(7)}  breaker ${event.from} → ${color(event.to)}  ${paint.dim(event.reason)}`);
   });
   const clients = clientsFor(ctx, OUTAGE_UPSTREAM);
-  live.beginAct(paint.bold('Act 2/6 · the upstream dies and comes back (circuit breaker; Steady defaults)'), () => [
+  live.beginAct(paint.bold('Act 2/5 · the upstream dies and comes back (circuit breaker; Steady defaults)'), () => [
     ...clients.map((c) => clientRow(paint, c.name, tallies[c.name])),
     paint.dim(`  upstream ${phase} · ${steadyGauges(upstream)} · failed fast ${fastCount()}`),
   ]);

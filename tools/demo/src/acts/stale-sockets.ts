@@ -42,7 +42,7 @@ export async function staleSocketsAct(ctx: ActContext): Promise<StaleSocketsSumm
   const clients = clientsFor(ctx, STALE_UPSTREAM);
   live.beginAct(
     paint.bold(
-      `Act 1/6 · a load balancer silently drops idle keep-alive sockets (idle timeout ${options.lbIdleMs} ms)`,
+      `Act 1/5 · a load balancer silently drops idle keep-alive sockets (idle timeout ${options.lbIdleMs} ms)`,
     ),
     () => [
       ...clients.map((c) => clientRow(paint, c.name, tallies[c.name])),
