@@ -1,6 +1,7 @@
 // Checks the packed packages as a new user gets them: `npm pack` each published package, install
 // the tarballs (plus the peers an app brings, without the optional `@nestjs/terminus`) in a scratch
-// app under the system temp dir, start a `redis-server` on a free loopback port, then:
+// app under the system temp dir (each with its LICENSE, README and the sources its maps name),
+// start a `redis-server` on a free loopback port, then:
 //   1. strict `tsc` (`skipLibCheck: false`) over an ESM file (.mts) and a CommonJS file (.cts) with
 //      `"module": "nodenext"`, and over a CommonJS app with `"module": "commonjs"` (Nest's default);
 //   2. run what tsc emitted on this Node: `import` (ESM) and `require()` (CommonJS, require(esm)),
@@ -76,6 +77,15 @@ try {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, dependencies }));
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app });
   if (existsSync(join(app, 'node_modules/@nestjs/terminus'))) throw new Error('@nestjs/terminus got installed');
+  for (const name of PACKAGES) {
+    // What every package ships: its LICENSE and README, and the sources its source maps name.
+    const dir = join(app, 'node_modules/@steady', name);
+    const map = JSON.parse(readFileSync(join(dir, 'dist/index.js.map'), 'utf8'));
+    const missing = ['LICENSE', 'README.md', ...map.sources.map((source) => join('dist', source))].filter(
+      (file) => !existsSync(join(dir, file)),
+    );
+    if (missing.length > 0) throw new Error(`@steady/${name}'s tarball lacks ${missing.join(', ')}`);
+  }
   step('installed in a scratch app');
 
   writeSources(app);
