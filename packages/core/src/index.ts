@@ -85,6 +85,7 @@ export {
 export {
   DEFAULT_BULKHEAD_OPTIONS,
   DEFAULT_CIRCUIT_BREAKER_OPTIONS,
+  DEFAULT_HEDGE_OPTIONS,
   DEFAULT_IDEMPOTENT_METHODS,
   DEFAULT_RETRY_BUDGET_OPTIONS,
   DEFAULT_RETRY_OPTIONS,
@@ -97,6 +98,9 @@ export {
   type CircuitBreakerPolicy,
   type CircuitBreakerStats,
   type FallbackHandler,
+  type HedgeDelay,
+  type HedgeOptions,
+  type HedgeStats,
   type RetryBudgetOptions,
   type RetryBudgetStats,
   type RetryOptions,

@@ -8,6 +8,8 @@ import {
   isTimeoutError,
   type AttemptContext,
   type Disposer,
+  type HedgeOptions,
+  type HedgeStats,
   type RequestFallbackValue,
   type TimeoutPhase,
   type Upstream,
@@ -25,6 +27,24 @@ describe('public types', () => {
     // @ts-expect-error: retries must be a number
     const bad: UpstreamOptions = { origin: 'http://x', retry: { retries: 'many' } };
     void bad;
+  });
+
+  it('hedge and pool.http2 are typed, per upstream and per call', () => {
+    const ok: UpstreamOptions = {
+      origin: 'https://x',
+      hedge: { delay: 'p95', maxHedges: 2 },
+      pool: { http2: { pingInterval: 5_000, maxConcurrentStreams: 50 } },
+    };
+    void ok;
+    // @ts-expect-error: an adaptive delay is p90, p95 or p99
+    const badDelay: UpstreamOptions = { origin: 'https://x', hedge: { delay: 'p50' } };
+    void badDelay;
+    // @ts-expect-error: hedging is off with false, not true
+    const badHedge: UpstreamOptions = { origin: 'https://x', hedge: true };
+    void badHedge;
+    expectTypeOf<Parameters<Upstream['request']>[1]>().toMatchTypeOf<{ hedge?: false | HedgeOptions } | undefined>();
+    expectTypeOf<UpstreamStats['hedge']>().toEqualTypeOf<HedgeStats>();
+    expectTypeOf<UpstreamEvents['hedge']>().toHaveProperty('attempt').toEqualTypeOf<number>();
   });
 
   it('request resolves undici response data; execute returns what the attempt returns', () => {

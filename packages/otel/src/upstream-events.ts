@@ -39,6 +39,10 @@ export function watchUpstreamEvents(
       'steady.retry.reason': e.reason,
     });
   });
+  on('hedge', (e) => {
+    metrics.event(tracked, 'hedge', { [ATTR_HTTP_REQUEST_METHOD]: methodAttribute(e.method) });
+    spans?.event('steady.hedge', { 'steady.attempt': e.attempt, 'steady.hedge.delay_ms': e.delay });
+  });
   on('replay', (e) => {
     metrics.event(tracked, 'replay', { [ATTR_HTTP_REQUEST_METHOD]: methodAttribute(e.method) });
     spans?.event('steady.replay', { 'steady.replay.reason': e.reason }, true);

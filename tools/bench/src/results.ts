@@ -4,6 +4,7 @@
 import type { FaultRow } from './faults.ts';
 import type { QueueRow, ScalingRow } from './scaling.ts';
 import { ratio } from './stats.ts';
+import type { H2Row, HedgeRow } from './tail-latency.ts';
 import type { ThroughputRow } from './throughput.ts';
 
 /** Everything one run measured. */
@@ -30,6 +31,10 @@ export interface BenchResults {
   scaling: ScalingRow[];
   queue: QueueRow[];
   faults: FaultRow[];
+  /** Tail latency with and without hedging (`hedge` section). */
+  hedge?: HedgeRow[];
+  /** HTTP/2 vs HTTP/1.1 on one server (`h2` section). */
+  h2?: H2Row[];
   targets: TargetCheck[];
 }
 

@@ -1,4 +1,5 @@
 import type { EventHub } from '../events/events.ts';
+import type { HedgeOptions } from './hedge-options.ts';
 
 /** What a policy can learn about an attempt's result (an HTTP response) without owning it. */
 export interface ResultInfo {
@@ -15,6 +16,8 @@ export interface PolicyOverrides {
   bulkhead?: false;
   /** Total deadline for this call in ms (replaces `timeouts.total`). */
   timeout?: number;
+  /** `false` turns hedging off for this call; an object hedges it with these options. */
+  hedge?: false | HedgeOptions;
 }
 
 /**
@@ -60,6 +63,11 @@ export interface CallContext {
    * the function that ends them in `release`, for the caller to call when done.
    */
   readonly retain?: RetainedResult;
+  /**
+   * The same call with its own signal and attempt number, for one request of a hedged round
+   * (so a losing request can be aborted alone). Absent: the hedge policy copies the object.
+   */
+  fork?(signal: AbortSignal, attempt: number): CallContext;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { callsInContext } from '../events/diagnostics.ts';
 import { errorCode, isIdempotentRequest, isReplayableBody, STALE_SOCKET_CODES } from '../http/request-facts.ts';
+import { isRefusedStream } from '../http/refused-stream.ts';
 import type { ClientAware, TrackedClient } from './tracked-client.ts';
 
 /** What the replay reports, for stats and the `replay` event, and the response-size bound. */
@@ -180,7 +181,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
         String(this.#options.path ?? '/'),
       );
     } else if (!deliveries.has(error)) {
-      deliveries.set(error, this.#written ? 'unknown' : 'not-sent');
+      deliveries.set(error, this.#written && !isRefusedStream(error) ? 'unknown' : 'not-sent');
     }
     this.#handler.onResponseError?.(controller ?? (this.#proxy as unknown as Controller), error);
   }

@@ -82,6 +82,39 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
     this.#classifier = shape.classify as ((result: unknown) => ResultInfo | undefined) | undefined;
   }
 
+  /** The same call with its own signal and attempt number: one request of a hedged round. */
+  fork(signal: AbortSignal, attempt: number): CallState {
+    const shape: CallShape = {
+      method: this.method,
+      rawUrl: this.#rawUrl,
+      idempotent: this.idempotent,
+      replayable: this.replayable,
+      classify: this.#classifier,
+      discard: this.discard,
+      observed: this.socketAt !== undefined,
+    };
+    const copy = new CallState(
+      this.upstream,
+      this.#origin,
+      shape,
+      signal,
+      0,
+      this.overrides,
+      this.events,
+      this.retain,
+      this.run,
+      this.dispatcher,
+    );
+    (copy as { startedAt: number }).startedAt = this.startedAt;
+    copy.deadline = this.deadline;
+    copy.attempt = attempt;
+    // What compose() keeps on the context (the call's innermost function) goes along.
+    for (const key of Object.getOwnPropertySymbols(this)) {
+      (copy as unknown as Record<symbol, unknown>)[key] = (this as unknown as Record<symbol, unknown>)[key];
+    }
+    return copy;
+  }
+
   /** The attempt's request was written to a socket. */
   onSocket(): void {
     this.socketAt = Date.now();

@@ -29,7 +29,7 @@ import type { AttemptContext, CallOptions, ExecuteOptions, UpstreamRequestOption
 
 /**
  * One origin behind a tuned keep-alive pool and the resilience pipeline
- * (fallback → bulkhead → total deadline → retry → circuit breaker → attempt).
+ * (fallback → bulkhead → total deadline → retry → hedge → circuit breaker → attempt).
  * Create with {@link createUpstream}.
  */
 export class Upstream {
@@ -191,7 +191,13 @@ export class Upstream {
       shape,
       options.signal ?? NEVER_SIGNAL,
       options.timeout ?? this.options.timeouts.total,
-      { retry: options.retry, breaker: options.breaker, bulkhead: options.bulkhead, timeout: options.timeout },
+      {
+        retry: options.retry,
+        breaker: options.breaker,
+        bulkhead: options.bulkhead,
+        timeout: options.timeout,
+        hedge: options.hedge,
+      },
       this.#events,
       retain,
       attempt,
