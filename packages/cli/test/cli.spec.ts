@@ -151,6 +151,17 @@ describe('the steady binary', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'STEADY_CONNECT' } });
   });
 
+  it('a server that answers garbage exits 2 in bounded time, saying it is reached but not HTTP', async () => {
+    const origin = await servers.raw((socket) => socket.on('data', () => socket.write('\u0000\u00ffNOT HTTP\r\n\r\n')));
+    const started = Date.now();
+    const run = await inProcess(['probe', origin, ...SHORT, '--json']);
+    expect(run.code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(run.stderr).toContain(`${origin}/ reached, but not answering HTTP: malformed status line`);
+    expect(run.stderr).not.toContain('unreachable');
+    expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 'STEADY_NETWORK' } });
+  });
+
   it('--help and --version exit 0', async () => {
     const [help, version] = [await inProcess(['--help']), await steady(['--version'])];
     expect(help.code).toBe(0);

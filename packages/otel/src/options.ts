@@ -42,6 +42,10 @@ export function resolveInstrumentOptions(options: unknown): ResolvedInstrumentSt
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidOptionError('options', 'an object or undefined', options);
   }
+  for (const key of Object.keys(options)) {
+    if (!(KEYS as readonly string[]).includes(key))
+      throw new InvalidOptionError(key, `a known option (one of ${KEYS.join(', ')})`, (options as never)[key]);
+  }
   const { meterProvider, tracerProvider, tracing, attemptDuration } = options as Record<string, unknown>;
   if (meterProvider !== undefined && !hasMethod(meterProvider, 'getMeter')) {
     throw new InvalidOptionError('meterProvider', 'a MeterProvider (an object with getMeter())', meterProvider);
@@ -62,6 +66,10 @@ export function resolveInstrumentOptions(options: unknown): ResolvedInstrumentSt
     attemptDuration: (attemptDuration as boolean | undefined) ?? false,
   };
 }
+
+const KEYS = ['meterProvider', 'tracerProvider', 'tracing', 'attemptDuration'] as const satisfies ReadonlyArray<
+  keyof InstrumentSteadyOptions
+>;
 
 function hasMethod(value: unknown, name: string): boolean {
   return typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[name] === 'function';

@@ -146,6 +146,10 @@ describe('instrumentSteady()', () => {
       [{ tracerProvider: 42 }, '`tracerProvider` must be a TracerProvider'],
       [{ tracing: 'on' }, '`tracing` must be a boolean (received "on")'],
       [{ attemptDuration: 1 }, '`attemptDuration` must be a boolean (received 1)'],
+      [
+        { tracng: true },
+        '`tracng` must be a known option (one of meterProvider, tracerProvider, tracing, attemptDuration)',
+      ],
     ];
     for (const [options, message] of cases) {
       let error: unknown;

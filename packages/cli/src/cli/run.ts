@@ -58,7 +58,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!isSteadyError(error)) throw error;
     const cause = (error as { cause?: unknown }).cause;
     const detail = cause instanceof Error ? `: ${cause.message}${causeCode(cause)}` : '';
-    io.stderr.write(`steady: ${error.url ?? ''} unreachable${detail}\n`);
+    // STEADY_NETWORK: the origin answered the connection, not HTTP (garbage, no response, too large).
+    const what = error.code === 'STEADY_NETWORK' ? 'reached, but not answering HTTP' : 'unreachable';
+    io.stderr.write(`steady: ${error.url ?? ''} ${what}${detail}\n`);
     if (command.json)
       io.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message + detail } })}\n`);
     return EXIT.UNREACHABLE;

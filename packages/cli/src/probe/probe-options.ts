@@ -80,8 +80,15 @@ const HOUR = 3_600_000;
 const PATH = /^\/[!$&'()*+,;=:@%/A-Za-z0-9\-._~]*(?:\?[!$&'()*+,;=:@%/?A-Za-z0-9\-._~]*)?$/;
 
 /** Validate and default {@link ProbeOptions}. Throws `InvalidOptionError`. */
-export function resolveProbeOptions(options: ProbeOptions): ResolvedProbeOptions {
+export function resolveProbeOptions(input: ProbeOptions): ResolvedProbeOptions {
   const D = DEFAULT_PROBE_OPTIONS;
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new InvalidOptionError('options', 'an object of options with `origin`', input);
+  for (const key of Object.keys(input)) {
+    if (!(KEYS as readonly string[]).includes(key))
+      throw new InvalidOptionError(key, `a known option (one of ${KEYS.join(', ')})`, (input as never)[key]);
+  }
+  const options: ProbeOptions = input;
   const origin = httpUrl('origin', options.origin, false);
   const path = options.path ?? D.path;
   if (typeof path !== 'string' || path.length > 2048 || !PATH.test(path))
@@ -139,8 +146,29 @@ export function resolveProbeOptions(options: ProbeOptions): ResolvedProbeOptions
     responseTimeout: msIn('responseTimeout', options.responseTimeout, 1, 10 * 60_000, D.responseTimeout),
     proxy,
     proxyAuthorization,
-    ca: options.ca,
+    ca: caIn(options.ca),
   };
+}
+
+const KEYS = [
+  'origin',
+  'path',
+  'method',
+  'ladder',
+  'maxIdle',
+  'maxRequests',
+  'samples',
+  'connectTimeout',
+  'responseTimeout',
+  'proxy',
+  'ca',
+] as const satisfies ReadonlyArray<keyof ProbeOptions>;
+
+function caIn(value: unknown): ProbeOptions['ca'] {
+  const pem = (one: unknown) => (typeof one === 'string' && one !== '') || (Buffer.isBuffer(one) && one.length > 0);
+  if (value === undefined || pem(value) || (Array.isArray(value) && value.length > 0 && value.every(pem)))
+    return value as ProbeOptions['ca'];
+  throw new InvalidOptionError('ca', 'a PEM string or Buffer, or a non-empty array of them', value);
 }
 
 /** The URL with its credentials masked, for messages. */
