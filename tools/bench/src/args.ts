@@ -2,6 +2,7 @@
  * Command-line flags of the bench (pure parsing).
  */
 import type { SectionName } from './context.ts';
+import type { UpstreamChoice } from './throughput-upstream.ts';
 
 /** Parsed flags. */
 export interface BenchArgs {
@@ -13,20 +14,24 @@ export interface BenchArgs {
   sections: Set<SectionName>;
   /** Client ids to run (all when undefined). */
   clients: Set<string> | undefined;
+  /** The throughput section's upstream. */
+  upstream: UpstreamChoice;
 }
 
 const ALL: readonly SectionName[] = ['throughput', 'scaling', 'queue', 'faults'];
 
 /** Usage text. */
 export const USAGE = `usage: npm run bench -- [--quick] [--update-docs] [--only throughput,scaling,queue,faults]
-                        [--requests N] [--rounds N] [--clients LIST] [--cpu-prof] [--no-pin] [--help]
+                        [--requests N] [--rounds N] [--clients LIST] [--upstream auto|nginx|node]
+                        [--cpu-prof] [--no-pin] [--help]
   --quick        smoke run, under a minute (2k requests per throughput run)
   --update-docs  also write docs/bench.svg (the chart the README embeds)
   --only LIST    run only these sections
   --requests N   requests per throughput run (default 20000, quick 2000)
-  --rounds N     measured interleaved rounds (default 3)
-  --clients LIST only these clients: undici,steady,fetch,axios,steady-axios,ky,steady-ky
-  --cpu-prof     write a V8 CPU profile of the client process to tmp/bench/prof/
+  --rounds N     measured interleaved rounds (default 3, quick 1)
+  --clients LIST only these clients (ids: see tools/bench/README.md), e.g. undici,steady,steady-axios
+  --upstream U   throughput upstream: auto (nginx when installed, default), nginx, node
+  --cpu-prof     write V8 CPU profiles of the client processes to tmp/bench/prof/
   --no-pin       do not pin client and server to separate CPUs with taskset`;
 
 function positive(name: string, value: string | undefined): number {
@@ -45,6 +50,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     rounds: undefined,
     sections: new Set(ALL),
     clients: undefined,
+    upstream: 'auto',
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] ?? '').split('=', 2) as [string, string | undefined];
@@ -76,6 +82,13 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--clients':
         args.clients = new Set((value() ?? '').split(',').filter(Boolean));
         break;
+      case '--upstream': {
+        const choice = value();
+        if (choice !== 'auto' && choice !== 'nginx' && choice !== 'node')
+          throw new Error(`--upstream must be auto, nginx or node (received ${choice})`);
+        args.upstream = choice;
+        break;
+      }
       case '--cpu-prof':
       case '--no-pin':
         break; // handled by main.ts

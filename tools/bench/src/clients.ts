@@ -1,11 +1,16 @@
 /**
  * The clients under test, each behind one tiny interface. Plain clients are used as their
  * users use them; Steady clients get default options unless a section passes overrides.
- * `@steady/axios` and `@steady/ky` are loaded lazily: when one is missing, its rows say so.
+ * Every library is loaded lazily: when one is missing, its rows say so.
+ *
+ * Adding a row: write `src/clients-<name>.ts` exporting a {@link ClientSpec} (see
+ * `clients-peers.ts`), import it here and put it in {@link CLIENTS} where it belongs in the table.
  */
 import http from 'node:http';
 import { Pool } from 'undici';
 import type { UpstreamOptions } from '@steady/core';
+import { fetchStatus, JSON_HEADERS, status, steadyOptions } from './client-kit.ts';
+import { axiosRetryClient, cockatielClient, gotClient, undiciRetryClient } from './clients-peers.ts';
 
 /** One client instance bound to one origin. */
 export interface BenchClient {
@@ -35,30 +40,15 @@ export interface ClientSpec {
   steady: boolean;
   /** The plain client this Steady client wraps (for the "vs plain" ratio). */
   plain?: ClientId;
+  /** Only in the throughput table (not in scaling or the fault section). */
+  throughputOnly?: boolean;
+  /** Throws (with a one-line reason) when the client cannot run here, e.g. a module is missing. */
+  probe?(): Promise<void>;
   create(setup: ClientSetup): Promise<BenchClient>;
 }
 
-/** Client ids, in table order. */
-export type ClientId = 'undici' | 'steady' | 'fetch' | 'axios' | 'steady-axios' | 'ky' | 'steady-ky';
-
-function steadyOptions(setup: ClientSetup): UpstreamOptions {
-  return { origin: setup.origin, ...setup.steady };
-}
-
-async function status(promise: Promise<{ statusCode: number; body: { json(): Promise<unknown> } }>): Promise<number> {
-  const response = await promise;
-  await response.body.json().catch(() => undefined);
-  return response.statusCode;
-}
-
-const JSON_HEADERS = { 'content-type': 'application/json' };
-
-/** Read a fetch-style response's JSON body (as every client does) and return its status. */
-async function fetchStatus(pending: Promise<Response>): Promise<number> {
-  const response = await pending;
-  await response.json().catch(() => undefined);
-  return response.status;
-}
+/** A client's id, as in `--clients` (unique; `undici` is the baseline of every ratio). */
+export type ClientId = string;
 
 const undiciClient: ClientSpec = {
   id: 'undici',
@@ -130,6 +120,10 @@ const steadyAxiosClient: ClientSpec = {
   label: 'createAxios() (Steady)',
   steady: true,
   plain: 'axios',
+  async probe() {
+    const m = await import('@steady/axios');
+    if (typeof m.createAxios !== 'function') throw new Error('createAxios is not exported');
+  },
   async create(setup) {
     const { createAxios, getUpstream } = await import('@steady/axios');
     const api = createAxios(steadyOptions(setup));
@@ -162,6 +156,10 @@ const steadyKyClient: ClientSpec = {
   label: 'withSteady(ky)',
   steady: true,
   plain: 'ky',
+  async probe() {
+    const m = await import('@steady/ky');
+    if (typeof m.withSteady !== 'function') throw new Error('withSteady is not exported');
+  },
   async create(setup) {
     const [{ default: ky }, { withSteady, getUpstream }] = await Promise.all([import('ky'), import('@steady/ky')]);
     const api = withSteady(ky, steadyOptions(setup));
@@ -180,35 +178,34 @@ const steadyKyClient: ClientSpec = {
 /** Every client, in table order. */
 export const CLIENTS: readonly ClientSpec[] = [
   undiciClient,
+  undiciRetryClient,
+  cockatielClient,
   steadyClient,
   fetchClient,
   axiosClient,
+  axiosRetryClient,
   steadyAxiosClient,
   kyClient,
   steadyKyClient,
+  gotClient,
 ];
 
 /** The clients whose modules load here; the rest are returned as `missing` with the reason. */
 export async function availableClients(): Promise<{ clients: ClientSpec[]; missing: Record<string, string> }> {
   const missing: Record<string, string> = {};
-  const probes: Partial<Record<ClientId, () => Promise<unknown>>> = {
-    'steady-axios': async () => {
-      const m = await import('@steady/axios');
-      if (typeof m.createAxios !== 'function') throw new Error('createAxios is not exported');
-    },
-    'steady-ky': async () => {
-      const m = await import('@steady/ky');
-      if (typeof m.withSteady !== 'function') throw new Error('withSteady is not exported');
-    },
-  };
   const clients: ClientSpec[] = [];
   for (const spec of CLIENTS) {
     try {
-      await probes[spec.id]?.();
+      await spec.probe?.();
       clients.push(spec);
     } catch (error) {
       missing[spec.id] = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     }
   }
   return { clients, missing };
+}
+
+/** The client with this id, or undefined. */
+export function clientById(id: string): ClientSpec | undefined {
+  return CLIENTS.find((spec) => spec.id === id);
 }

@@ -2,6 +2,7 @@
  * What every section receives: the run's settings, the clients and a logger.
  */
 import type { ClientSpec } from './clients.ts';
+import type { UpstreamChoice } from './throughput-upstream.ts';
 
 /** The run's settings, from the command line. */
 export interface BenchSettings {
@@ -16,6 +17,10 @@ export interface BenchSettings {
   concurrency: number;
   /** `taskset` CPU for the upstream, or undefined when not pinned. */
   serverCpu: string | undefined;
+  /** `taskset` CPU for the client processes, or undefined when not pinned. */
+  clientCpu: string | undefined;
+  /** The throughput section's upstream: nginx when installed (`auto`), or forced. */
+  upstream: UpstreamChoice;
   /** Sections to run. */
   sections: ReadonlySet<SectionName>;
 }

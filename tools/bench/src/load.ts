@@ -3,7 +3,8 @@
  * and in time, and measure latency, errors, client CPU and peak RSS.
  */
 import { performance } from 'node:perf_hooks';
-import { errorCode } from './stats.ts';
+import type { LoadSummary } from './client-protocol.ts';
+import { errorCode, percentile } from './stats.ts';
 
 /** One call; it resolves when the response body has been read. A `false` result counts as a failure. */
 export type Call = (index: number, signal: AbortSignal) => Promise<unknown>;
@@ -91,5 +92,20 @@ export async function runLoad(call: Call, options: LoadOptions): Promise<LoadRes
     latencies,
     cpuMicrosPerCall: started === 0 ? 0 : (cpu.user + cpu.system) / started,
     peakRss,
+  };
+}
+
+/** The result without the latency list: p50/p99 instead (small enough to send over IPC). */
+export function summarize(result: LoadResult): LoadSummary {
+  return {
+    started: result.started,
+    ok: result.ok,
+    failed: result.failed,
+    errors: result.errors,
+    durationMs: result.durationMs,
+    p50: percentile(result.latencies, 50),
+    p99: percentile(result.latencies, 99),
+    cpuMicrosPerCall: result.cpuMicrosPerCall,
+    peakRss: result.peakRss,
   };
 }

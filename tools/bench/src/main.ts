@@ -1,7 +1,8 @@
 /**
  * Entry point of `npm run bench`: re-executes the bench (`run.ts`) with the flags it needs
  * (`--conditions=steady-source` so '@steady/*' resolve to their sources, `--expose-gc`),
- * pinned to CPU 0 with `taskset` when available (the upstream gets CPU 1), and forwards
+ * pinned to CPU 1 with `taskset` when available (the upstream gets CPU 0, the client processes
+ * of the throughput section CPU 1), and forwards
  * SIGINT/SIGTERM. Node-only imports here, so it runs without any flag.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,11 +18,11 @@ if (argv.includes('--cpu-prof')) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${
 const canPin = !argv.includes('--no-pin') && availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
 const env = { ...process.env };
 if (canPin) {
-  env.STEADY_BENCH_CLIENT_CPU = '0';
-  env.STEADY_BENCH_SERVER_CPU = '1';
+  env.STEADY_BENCH_CLIENT_CPU = '1';
+  env.STEADY_BENCH_SERVER_CPU = '0';
 }
 const [command, args] = canPin
-  ? ['taskset', ['-c', '0', process.execPath, ...nodeFlags, run, ...argv]]
+  ? ['taskset', ['-c', '1', process.execPath, ...nodeFlags, run, ...argv]]
   : [process.execPath, [...nodeFlags, run, ...argv]];
 const child = spawn(command, args, { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -64,7 +64,7 @@ export function renderSvg(r: BenchResults): string {
   );
   y += 24;
   const max = Math.max(1, ...r.throughput.map((row) => row.median.reqPerSec).filter(Number.isFinite));
-  const barMax = width - left - 260;
+  const barMax = width - left - 400;
   for (const row of r.throughput) {
     const w = Number.isFinite(row.median.reqPerSec) ? Math.max(1, (row.median.reqPerSec / max) * barMax) : 0;
     text(20, y + 17, row.label);
@@ -76,7 +76,7 @@ export function renderSvg(r: BenchResults): string {
     text(
       left + w + 8,
       y + 17,
-      `${Math.round(row.median.reqPerSec).toLocaleString('en-US')} req/s · ${ratios.join(' · ')}`,
+      `${Math.round(row.median.reqPerSec).toLocaleString('en-US')} req/s · ${ratios.join(' · ')} · ${row.median.cpuMicrosPerCall.toFixed(0)} µs CPU/call`,
     );
     y += rowH;
   }

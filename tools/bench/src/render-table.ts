@@ -51,38 +51,45 @@ export function renderReport(r: BenchResults): string {
   const out: string[] = [];
   out.push(
     `Steady bench — ${r.mode} — node ${r.node} — ${r.environment.cpus} CPUs, client CPU ${r.environment.clientCpu ?? 'unpinned'}, ` +
-      `server CPU ${r.environment.serverCpu ?? 'unpinned'} — upstream: ${r.environment.upstream} — pool ${r.connections}`,
+      `server CPU ${r.environment.serverCpu ?? 'unpinned'} — pool ${r.connections} — load average ${r.environment.loadAverage.map((n) => n.toFixed(1)).join(' → ')}`,
   );
   for (const [id, why] of Object.entries(r.missingClients)) out.push(`  (client ${id} not measured: ${why})`);
 
   if (r.throughput.length) {
-    out.push('', '1. Throughput: GET 1 KiB JSON, medians of interleaved rounds');
+    out.push(
+      '',
+      `1. Throughput: GET 1 KiB JSON, 64 in flight, each run a fresh client process; medians of ${r.throughput[0]?.rounds.length ?? 0} interleaved rounds`,
+      `   upstream: ${r.environment.throughputUpstream ?? r.environment.upstream}`,
+      '   CPU µs/call: client process CPU (user + system) over the measured calls / calls — steadier than req/s on a busy machine',
+    );
     out.push(
       table(
         [
           'client',
           'req/s',
+          'vs undici',
+          'CPU µs/call',
+          'CPU vs undici',
+          'vs plain',
           'p50 ms',
           'p99 ms',
           'sockets',
           'peak',
-          'CPU µs/req',
           'RSS MB',
-          'vs undici',
-          'vs plain',
           'failed',
         ],
         r.throughput.map((row) => [
           row.label,
           num(row.median.reqPerSec),
+          times(row.vsUndici),
+          num(row.median.cpuMicrosPerCall, 1),
+          times(row.cpuVsUndici),
+          times(row.vsPlain),
           num(row.median.p50, 2),
           num(row.median.p99, 2),
-          String(row.median.sockets),
-          String(row.median.peakSockets),
-          num(row.median.cpuMicrosPerCall),
+          num(row.median.sockets),
+          num(row.median.peakSockets),
           num(row.median.peakRssMb),
-          times(row.vsUndici),
-          times(row.vsPlain),
           row.median.failed ? `${row.median.failed} ${codes(row.median.errors)}` : '0',
         ]),
       ),

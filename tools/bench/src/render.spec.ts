@@ -7,23 +7,24 @@ import type { BenchResults } from './results.ts';
 import { median, percentile } from './stats.ts';
 import type { RunFigures, ThroughputRow } from './throughput.ts';
 
-function figures(reqPerSec: number, peakSockets = 10): RunFigures {
+function figures(reqPerSec: number, peakSockets = 10, cpuMicrosPerCall = 80): RunFigures {
   return {
     reqPerSec,
     p50: 1,
     p99: 2,
     sockets: peakSockets,
     peakSockets,
-    cpuMicrosPerCall: 80,
+    cpuMicrosPerCall,
     peakRssMb: 100,
     failed: 0,
     errors: {},
   };
 }
 
-function row(id: ThroughputRow['id'], reqPerSec: number, vsUndici: number, vsPlain?: number): ThroughputRow {
+function row(id: ThroughputRow['id'], reqPerSec: number, vsUndici: number, vsPlain?: number, cpu = 80): ThroughputRow {
   const steady = id.startsWith('steady');
-  return { id, label: id, steady, rounds: [figures(reqPerSec)], median: figures(reqPerSec), vsUndici, vsPlain };
+  const median = figures(reqPerSec, 10, cpu);
+  return { id, label: id, steady, rounds: [median], median, vsUndici, vsPlain, cpuVsUndici: cpu / 40 };
 }
 
 const faults: FaultRow[] = [
@@ -47,14 +48,22 @@ const base: Omit<BenchResults, 'targets'> = {
   date: '2020-01-01T00:00:00.000Z',
   node: 'v24.0.0',
   mode: 'quick',
-  environment: { cpus: 2, clientCpu: '0', serverCpu: '1', upstream: 'test', gc: true },
+  environment: {
+    cpus: 2,
+    loadAverage: [0.5, 1.25],
+    clientCpu: '1',
+    serverCpu: '0',
+    upstream: 'test',
+    throughputUpstream: 'nginx 1.22.1 (test)',
+    gc: true,
+  },
   connections: 10,
   missingClients: {},
   throughput: [
-    row('undici', 10_000, 1),
-    row('steady', 9_500, 0.95, 0.95),
-    row('axios', 2_000, 0.2),
-    row('steady-axios', 3_000, 0.3, 1.5),
+    row('undici', 10_000, 1, undefined, 40),
+    row('steady', 9_500, 0.95, 0.95, 43.25),
+    row('axios', 2_000, 0.2, undefined, 250),
+    row('steady-axios', 3_000, 0.3, 1.5, 120),
   ],
   scaling: [],
   queue: [],
@@ -71,12 +80,28 @@ describe('stats', () => {
 });
 
 describe('targets', () => {
+  it('misses the CPU target when the core costs more than 5 µs per call over raw undici', () => {
+    const slow = base.throughput.map((r) =>
+      r.id === 'steady' ? { ...r, median: { ...r.median, cpuMicrosPerCall: 65 } } : r,
+    );
+    const withFetch = [...slow, row('fetch', 2_500, 0.25, undefined, 120)];
+    const checks = evaluateTargets({ ...base, throughput: withFetch });
+    const cpu = checks.find((t) => t.target.startsWith('Steady core ≤'))!;
+    expect(cpu).toMatchObject({ status: 'MISS', measured: '+25.0 µs' });
+    expect(checks.find((t) => t.target.startsWith('createAxios() ≥ 1.0×'))).toMatchObject({
+      status: 'PASS',
+      measured: '1.20×',
+    });
+  });
+
   it('passes and misses on fixed numbers', () => {
     const checks = evaluateTargets(base);
     const status = (prefix: string): string | undefined => checks.find((t) => t.target.startsWith(prefix))?.status;
-    expect(status('Steady core')).toBe('PASS');
-    expect(status('createAxios()')).toBe('MISS');
-    expect(status('ky + Steady')).toBe('N/A');
+    expect(status('Steady core ≥')).toBe('PASS');
+    expect(status('Steady core ≤')).toBe('PASS'); // 43.25 µs vs 40 µs: +3.3 µs
+    expect(status('createAxios() ≥ 3×')).toBe('MISS');
+    expect(status('createAxios() ≥ 1.0× global fetch')).toBe('N/A'); // no fetch row
+    expect(status('withSteady(ky)')).toBe('N/A');
     expect(status('0 failed')).toBe('PASS');
     expect(status('0 duplicate')).toBe('PASS');
   });
@@ -102,7 +127,25 @@ describe('rendering', () => {
     expect(text).toContain('0.95×');
     expect(text).toContain('3/6 fail');
     expect(text).toContain('0 dup (3/3 fail)');
-    expect(text).toMatch(/MISS\s+createAxios\(\)/);
+    expect(text).toMatch(/MISS\s+createAxios\(\) ≥ 3×/);
+    expect(text).toMatch(/PASS\s+Steady core ≤ raw undici \+ 5 µs client CPU per call\s+\+3\.3 µs/);
+  });
+
+  it('renders the CPU µs/call column and its ratio to raw undici, and names the throughput upstream', () => {
+    const text = renderReport(results);
+    const lines = text.split('\n');
+    const header = lines.find((l) => l.startsWith('client') && l.includes('req/s'))!;
+    expect(header).toMatch(/req\/s\s+vs undici\s+CPU µs\/call\s+CPU vs undici\s+vs plain/);
+    const cells = (id: string): string[] =>
+      lines
+        .find((l) => l.startsWith(`${id} `))!
+        .trim()
+        .split(/\s{2,}/);
+    expect(cells('undici').slice(0, 5)).toEqual(['undici', '10000', '1.00×', '40.0', '1.00×']);
+    expect(cells('steady').slice(0, 6)).toEqual(['steady', '9500', '0.95×', '43.3', '1.08×', '0.95×']);
+    expect(cells('axios').slice(0, 5)).toEqual(['axios', '2000', '0.20×', '250.0', '6.25×']);
+    expect(text).toContain('upstream: nginx 1.22.1 (test)');
+    expect(text).toContain('load average 0.5 → 1.3'); // a busy machine shows here
   });
 
   it('renders a well-formed SVG with one bar per client and fault colours', () => {
@@ -112,6 +155,7 @@ describe('rendering', () => {
     expect(svg).toContain('class="bad"');
     expect(svg).toContain('class="good"');
     expect(svg).toContain('0.95× undici');
+    expect(svg).toContain('43 µs CPU/call');
     expect(svg).not.toMatch(/NaN/);
   });
 });

@@ -3,6 +3,7 @@
  */
 import type { FaultRow } from './faults.ts';
 import type { QueueRow, ScalingRow } from './scaling.ts';
+import { ratio } from './stats.ts';
 import type { ThroughputRow } from './throughput.ts';
 
 /** Everything one run measured. */
@@ -12,9 +13,14 @@ export interface BenchResults {
   mode: 'quick' | 'full';
   environment: {
     cpus: number;
+    /** The machine's 1-minute load average when the bench started and when it ended. */
+    loadAverage: number[];
     clientCpu: string | undefined;
     serverCpu: string | undefined;
+    /** The upstream of scaling, queue and faults. */
     upstream: string;
+    /** The upstream of the throughput section (nginx when installed), when it ran. */
+    throughputUpstream?: string;
     gc: boolean;
   };
   /** Steady's default pool size here (raw undici got the same). */
@@ -50,10 +56,24 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[]
     const known = value !== undefined && Number.isFinite(value);
     return check(label, known ? value >= min : undefined, `${fmt(value)}×`);
   };
+  const core = t('steady')?.median.cpuMicrosPerCall;
+  const raw = t('undici')?.median.cpuMicrosPerCall;
+  const extra = core !== undefined && raw !== undefined ? core - raw : undefined;
+  const overFetch = ratio(t('steady-axios')?.median.reqPerSec, t('fetch')?.median.reqPerSec);
   const checks: TargetCheck[] = [
     ratioTarget('steady', 'Steady core ≥ 0.9× raw undici (req/s)', 0.9, 'vsUndici'),
-    ratioTarget('steady-axios', 'createAxios() ≥ 2× axios default (req/s)', 2, 'vsPlain'),
-    ratioTarget('steady-ky', 'ky + Steady ≥ 1.2× ky default (req/s)', 1.2, 'vsPlain'),
+    check(
+      'Steady core ≤ raw undici + 5 µs client CPU per call',
+      extra === undefined || !Number.isFinite(extra) ? undefined : extra <= 5,
+      `${extra !== undefined && extra >= 0 ? '+' : ''}${fmt(extra, 1)} µs`,
+    ),
+    ratioTarget('steady-axios', 'createAxios() ≥ 3× axios default (req/s)', 3, 'vsPlain'),
+    check(
+      'createAxios() ≥ 1.0× global fetch (req/s)',
+      Number.isFinite(overFetch) ? overFetch >= 1 : undefined,
+      `${fmt(overFetch)}×`,
+    ),
+    ratioTarget('steady-ky', 'withSteady(ky) ≥ 1.6× ky default (req/s)', 1.6, 'vsPlain'),
   ];
 
   // Sockets: every Steady client stays within its pool everywhere it was measured.

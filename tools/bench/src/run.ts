@@ -3,9 +3,8 @@
  * runs the sections, prints the tables, writes tmp/bench/results.json and tmp/bench/chart.svg
  * (and docs/bench.svg with --update-docs). Exit code 0 even when a target is missed.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createUpstream } from '@steady/core';
 import { parseArgs, USAGE } from './args.ts';
@@ -18,6 +17,7 @@ import { evaluateTargets } from './results.ts';
 import type { BenchResults } from './results.ts';
 import { runQueue, runScaling } from './scaling.ts';
 import { runThroughput } from './throughput.ts';
+import { startThroughputUpstream } from './throughput-upstream.ts';
 import { spawnUpstream } from './upstream.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -38,10 +38,12 @@ async function main(): Promise<void> {
   const settings: BenchSettings = {
     quick: args.quick,
     requests: args.requests ?? (args.quick ? 2_000 : 20_000),
-    rounds: args.rounds ?? 3,
+    rounds: args.rounds ?? (args.quick ? 1 : 3),
     warmup: args.quick ? 300 : 2_000,
     concurrency: 64,
     serverCpu: process.env.STEADY_BENCH_SERVER_CPU,
+    clientCpu: process.env.STEADY_BENCH_CLIENT_CPU,
+    upstream: args.upstream,
     sections: args.sections,
   };
   const available = await availableClients();
@@ -56,16 +58,16 @@ async function main(): Promise<void> {
   const connections = probe.stats().pool.connections;
   await probe.destroy();
 
-  const nginx = spawnSync('sh', ['-c', 'command -v nginx']).status === 0;
   const partial: Omit<BenchResults, 'targets'> = {
     date: new Date().toISOString(),
     node: process.version,
     mode: args.quick ? 'quick' : 'full',
     environment: {
       cpus: cpus().length,
+      loadAverage: [loadavg()[0]!],
       clientCpu: process.env.STEADY_BENCH_CLIENT_CPU,
       serverCpu: settings.serverCpu,
-      upstream: `node:http @steady/fault-server in a separate process${nginx ? ' (nginx found but not used: the fault routes and socket counters need the fault-server)' : ' (nginx not installed)'}`,
+      upstream: 'node:http @steady/fault-server in a separate process',
       gc: typeof (globalThis as { gc?: unknown }).gc === 'function',
     },
     connections,
@@ -76,18 +78,31 @@ async function main(): Promise<void> {
     faults: [],
   };
 
-  if (settings.sections.has('throughput') || settings.sections.has('scaling') || settings.sections.has('queue')) {
+  if (settings.sections.has('throughput')) {
+    const upstream = await startThroughputUpstream(settings.upstream, settings.serverCpu);
+    partial.environment.throughputUpstream = upstream.description;
+    process.stdout.write(`throughput upstream: ${upstream.description}\n`);
+    try {
+      partial.throughput = await runThroughput(ctx, upstream, connections);
+    } finally {
+      await upstream.stop();
+    }
+  }
+  if (settings.sections.has('scaling') || settings.sections.has('queue')) {
     const upstream = await spawnUpstream({ cpu: settings.serverCpu });
     try {
-      if (settings.sections.has('throughput')) partial.throughput = await runThroughput(ctx, upstream, connections);
       if (settings.sections.has('scaling')) partial.scaling = await runScaling(ctx, upstream);
       if (settings.sections.has('queue')) partial.queue = await runQueue(ctx, upstream);
     } finally {
       await upstream.kill();
     }
   }
-  if (settings.sections.has('faults')) partial.faults = await runFaults(ctx, faultPlan(settings.quick, connections));
+  if (settings.sections.has('faults')) {
+    const faultCtx = { ...ctx, clients: ctx.clients.filter((c) => !c.throughputOnly) };
+    partial.faults = await runFaults(faultCtx, faultPlan(settings.quick, connections));
+  }
 
+  partial.environment.loadAverage.push(loadavg()[0]!);
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   const dir = `${ROOT}tmp/bench`;
   mkdirSync(dir, { recursive: true });

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { UpstreamCommand, UpstreamCounters, UpstreamReady } from './upstream-protocol.ts';
-import { trackChild } from './children.ts';
+import { pinnedCommand, SOURCE_CONDITION, trackChild } from './children.ts';
 
 const SCRIPT = fileURLToPath(new URL('./upstream-process.ts', import.meta.url));
 
@@ -35,9 +35,8 @@ export interface UpstreamProcess {
 }
 
 function launch(args: string[], cpu: string | undefined): Promise<{ child: ChildProcess; ready: UpstreamReady }> {
-  const nodeArgs = [...process.execArgv.filter((a) => a.startsWith('--conditions')), SCRIPT, ...args];
-  const [command, argv] =
-    cpu === undefined ? [process.execPath, nodeArgs] : ['taskset', ['-c', cpu, process.execPath, ...nodeArgs]];
+  const nodeArgs = [SOURCE_CONDITION, SCRIPT, ...args];
+  const [command, argv] = pinnedCommand(cpu, process.execPath, nodeArgs);
   const child = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   trackChild(child);
   return new Promise((resolve, reject) => {
