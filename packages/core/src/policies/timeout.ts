@@ -47,12 +47,8 @@ export class TimeoutPolicy implements Policy {
    * signal aborts, which wakes retry backoffs and frees sockets. For `close()` and `destroy()`.
    */
   abortAll(reasonFor: (ctx: CallContext) => unknown): void {
-    let race = this.#head;
-    while (race !== undefined) {
-      const next = race.next;
-      race.abortWith(reasonFor);
-      race = next;
-    }
+    // Each abort unlinks the race it ends, so the head moves on.
+    while (this.#head !== undefined) this.#head.abortWith(reasonFor);
   }
 
   /** @internal */
@@ -113,7 +109,10 @@ class DeadlineRace<T> {
 
   /** End the call now (or fail its held result) with `reasonFor(ctx)`. */
   abortWith(reasonFor: (ctx: CallContext) => unknown): void {
-    if (this.#disposed) return;
+    if (this.#disposed) {
+      this.#policy.unlink(this as DeadlineRace<unknown>);
+      return;
+    }
     this.#abort(reasonFor(this.#ctx));
   }
 
@@ -153,8 +152,14 @@ class DeadlineRace<T> {
     }
     this.#settled = true;
     const retain = this.#ctx.retain;
-    if (retain !== undefined) retain.release = this.#dispose;
-    else this.#dispose();
+    if (retain !== undefined) {
+      retain.release = this.#dispose;
+      // With no deadline nothing would ever unlink a held result its owner drops unread: leave
+      // the list now (the pool's destroy() still ends its socket) so it can be collected.
+      if (this.#timer === undefined) this.#policy.unlink(this as DeadlineRace<unknown>);
+    } else {
+      this.#dispose();
+    }
     this.#resolve(value);
   };
 

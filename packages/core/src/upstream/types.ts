@@ -6,7 +6,11 @@ import type { CallContext, ResultInfo } from '../policies/policy.ts';
 export interface CallOptions {
   /** Caller's cancellation: aborts the request and frees its socket; rejects with `STEADY_ABORTED`. */
   signal?: AbortSignal;
-  /** Total deadline for this call in ms, replacing `timeouts.total`. */
+  /**
+   * Total deadline for this call in ms, replacing `timeouts.total`: 1…2 147 483 647 (2³¹−1), or
+   * `Infinity` for none. Anything else rejects the call with `STEADY_INVALID_OPTION`, like every
+   * per-call option here (checked where the call enters, nothing sent).
+   */
   timeout?: number;
   /** Treat the call as idempotent (or not), whatever its method. */
   idempotent?: boolean;
