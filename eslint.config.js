@@ -57,6 +57,8 @@ export default tseslint.config(
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:core'] },
             // nest imports core, and the adapters for its optional providers
             { sourceTag: 'type:nest', onlyDependOnLibsWithTags: ['type:core', 'type:adapter'] },
+            // the CLI imports core only
+            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:core'] },
             // nothing published imports tools/
             { sourceTag: 'scope:published', onlyDependOnLibsWithTags: ['scope:published'] },
           ],

@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url';
 
 const NODE22 = 'node@22.23.3';
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const projects = ['packages/core', 'packages/axios', 'packages/ky', 'packages/nest', 'tools/fault-server'];
+const projects = [
+  'packages/core',
+  'packages/axios',
+  'packages/ky',
+  'packages/nest',
+  'packages/cli',
+  'tools/fault-server',
+];
 const vitest = `${root}node_modules/vitest/vitest.mjs`;
 
 const version = spawnSync('npx', ['--yes', '-p', NODE22, '--', 'node', '--version'], { encoding: 'utf8' });

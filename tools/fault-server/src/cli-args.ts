@@ -11,6 +11,8 @@ export interface CliConfig {
   lbIdleTimeout?: number;
   /** Port for the load balancer; default 0. */
   lbPort?: number;
+  /** What the load balancer does with an idle connection; default `'forget'`. */
+  lbOnIdle?: 'forget' | 'blackhole' | 'close';
   /** Exit when stdin closes (the parent went away). */
   exitWithParent: boolean;
 }
@@ -18,6 +20,7 @@ export interface CliConfig {
 /** Help text for `--help`. */
 export const USAGE = `fault-server [--port N] [--host H] [--routes '<json>'] [--keep-alive-timeout ms]
              [--no-keep-alive-hint] [--idle-close-after ms] [--lb-idle-timeout ms] [--lb-port N]
+             [--lb-on-idle forget|blackhole|close] [--max-requests-per-socket N]
              [--exit-with-parent]`;
 
 function toNumber(name: string, value: string | undefined): number | undefined {
@@ -42,6 +45,8 @@ export function parseCliArgs(argv: string[]): CliConfig {
       'idle-close-after': { type: 'string' },
       'lb-idle-timeout': { type: 'string' },
       'lb-port': { type: 'string' },
+      'lb-on-idle': { type: 'string' },
+      'max-requests-per-socket': { type: 'string' },
       'exit-with-parent': { type: 'boolean' },
     },
   });
@@ -55,10 +60,18 @@ export function parseCliArgs(argv: string[]): CliConfig {
   if (values['keep-alive-hint'] === false) server.keepAliveHint = false;
   const idleCloseAfter = toNumber('idle-close-after', values['idle-close-after']);
   if (idleCloseAfter !== undefined) server.idleCloseAfter = idleCloseAfter;
+  const maxRequestsPerSocket = toNumber('max-requests-per-socket', values['max-requests-per-socket']);
+  if (maxRequestsPerSocket !== undefined) server.maxRequestsPerSocket = maxRequestsPerSocket;
   const config: CliConfig = { server, exitWithParent: values['exit-with-parent'] === true };
   const lbIdleTimeout = toNumber('lb-idle-timeout', values['lb-idle-timeout']);
   if (lbIdleTimeout !== undefined) config.lbIdleTimeout = lbIdleTimeout;
   const lbPort = toNumber('lb-port', values['lb-port']);
   if (lbPort !== undefined) config.lbPort = lbPort;
+  const onIdle = values['lb-on-idle'];
+  if (onIdle !== undefined) {
+    if (onIdle !== 'forget' && onIdle !== 'blackhole' && onIdle !== 'close')
+      throw new Error(`--lb-on-idle expects forget, blackhole or close, got ${onIdle}`);
+    config.lbOnIdle = onIdle;
+  }
   return config;
 }

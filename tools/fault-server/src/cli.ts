@@ -22,6 +22,7 @@ async function main(): Promise<void> {
       target: server.url,
       idleTimeout: config.lbIdleTimeout,
       port: config.lbPort ?? 0,
+      onIdle: config.lbOnIdle ?? 'forget',
       host: config.server.host ?? '127.0.0.1',
     });
   }

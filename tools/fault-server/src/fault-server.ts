@@ -28,16 +28,17 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
   const routes = new RouteTable();
   for (const [path, spec] of Object.entries(options.routes ?? {})) routes.set(path, spec);
   const counters = new CounterSet();
-  const sockets = new Map<Socket, { inFlight: number }>();
+  const sockets = new Map<Socket, { inFlight: number; served: number }>();
   const suppressKeepAliveHint = options.idleCloseAfter !== undefined || options.keepAliveHint === false;
 
   const server = createServer({ requestTimeout: 0 });
   server.keepAliveTimeout = options.idleCloseAfter ?? options.keepAliveTimeout ?? DEFAULT_KEEP_ALIVE_TIMEOUT;
   // Close exactly at keepAliveTimeout (Node >= 24 adds a hidden 1 s buffer by default).
   if ('keepAliveTimeoutBuffer' in server) server.keepAliveTimeoutBuffer = 0;
+  if (options.maxRequestsPerSocket !== undefined) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
 
   server.on('connection', (socket: Socket) => {
-    sockets.set(socket, { inFlight: 0 });
+    sockets.set(socket, { inFlight: 0, served: 0 });
     counters.socketOpened(sockets.size);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -47,7 +48,11 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
     const state = sockets.get(req.socket);
     if (state) {
       state.inFlight++;
+      state.served++;
       res.once('close', () => state.inFlight--);
+      // Node only marks the last response `Connection: close`; a real server also closes the socket.
+      if (options.maxRequestsPerSocket !== undefined && state.served >= options.maxRequestsPerSocket)
+        res.once('finish', () => req.socket.end());
     }
     req.on('error', () => {});
     res.on('error', () => {});

@@ -81,4 +81,15 @@ describe('fault server: keep-alive', () => {
     await server.close();
     await expect(server.restart()).rejects.toThrow(/closed/);
   });
+
+  it('maxRequestsPerSocket answers the last request with Connection: close and closes the socket', async () => {
+    const server = await start({ maxRequestsPerSocket: 2 });
+    const socket = await open(server.port);
+    let ended = false;
+    socket.on('end', () => (ended = true));
+    expect(await rawGet(socket, '/1')).toMatch(/connection: keep-alive/i);
+    expect(await rawGet(socket, '/2')).toMatch(/connection: close/i);
+    await expect.poll(() => ended, { timeout: 1000, interval: 20 }).toBe(true);
+    expect(server.counters()).toMatchObject({ connections: 1, requests: 2 });
+  });
 });

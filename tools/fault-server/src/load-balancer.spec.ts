@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultServer, startLoadBalancer } from './index.ts';
-import type { FaultServer, LoadBalancer } from './index.ts';
+import type { FaultServer, LoadBalancer, LoadBalancerOptions } from './index.ts';
 import { errorCode, httpRequest, rawGet, sleep } from './test-helpers.ts';
 
 const IDLE = 150;
@@ -11,12 +11,19 @@ const closers: Array<{ close(): Promise<void> }> = [];
 const sockets: Socket[] = [];
 const agents: Agent[] = [];
 
-async function setup(): Promise<{ server: FaultServer; lb: LoadBalancer }> {
+async function setup(
+  onIdle: LoadBalancerOptions['onIdle'] = 'forget',
+): Promise<{ server: FaultServer; lb: LoadBalancer; open: () => Socket }> {
   const server = await startFaultServer();
   closers.push(server);
-  const lb = await startLoadBalancer({ target: server.url, idleTimeout: IDLE });
+  const lb = await startLoadBalancer({ target: server.url, idleTimeout: IDLE, onIdle });
   closers.push(lb);
-  return { server, lb };
+  const open = (): Socket => {
+    const socket = connect({ port: lb.port, host: '127.0.0.1' });
+    sockets.push(socket);
+    return socket;
+  };
+  return { server, lb, open };
 }
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
@@ -35,14 +42,13 @@ describe('load balancer emulation', () => {
       expect(res.status).toBe(200);
       expect(res.body.length).toBe(1024);
     }
-    expect(lb.counters()).toEqual({ connections: 1, forgotten: 0, resets: 0 });
+    expect(lb.counters()).toEqual({ connections: 1, forgotten: 0, resets: 0, ignored: 0, closed: 0 });
     expect(server.counters().byPath).toEqual({ '/via-lb': 3 });
   });
 
   it('silently forgets an idle connection, then RSTs the next bytes on it', async () => {
-    const { server, lb } = await setup();
-    const socket = connect({ port: lb.port, host: '127.0.0.1' });
-    sockets.push(socket);
+    const { server, lb, open } = await setup();
+    const socket = open();
     let endedByPeer = false;
     socket.on('end', () => (endedByPeer = true));
     expect(await rawGet(socket, '/first')).toMatch(/^HTTP\/1\.1 200/);
@@ -52,7 +58,7 @@ describe('load balancer emulation', () => {
     expect(socket.destroyed).toBe(false);
     const error = await rawGet(socket, '/second').catch((e: unknown) => e);
     expect(errorCode(error)).toBe('ECONNRESET');
-    expect(lb.counters()).toEqual({ connections: 1, forgotten: 1, resets: 1 });
+    expect(lb.counters()).toEqual({ connections: 1, forgotten: 1, resets: 1, ignored: 0, closed: 0 });
     expect(server.counters().requests).toBe(1);
   });
 
@@ -83,5 +89,26 @@ describe('load balancer emulation', () => {
     const failures = outcomes.filter((o) => o !== 'ok');
     expect(failures.length, outcomes.join(',')).toBeGreaterThanOrEqual(2);
     expect(lb.counters().resets).toBeGreaterThanOrEqual(2);
+  });
+
+  it("onIdle 'blackhole' forgets silently and ignores the next bytes, so a request hangs", async () => {
+    const { server, lb, open } = await setup('blackhole');
+    const socket = open();
+    expect(await rawGet(socket, '/first')).toMatch(/^HTTP\/1\.1 200/);
+    await expect.poll(() => lb.counters().forgotten, { timeout: 1000, interval: 20 }).toBe(1);
+    const outcome = await Promise.race([rawGet(socket, '/second').catch(() => 'error'), sleep(300).then(() => 'hang')]);
+    expect(outcome).toBe('hang');
+    expect(lb.counters()).toMatchObject({ forgotten: 1, resets: 0, ignored: 1 });
+    expect(server.counters().requests).toBe(1);
+  });
+
+  it("onIdle 'close' ends an idle connection with a FIN", async () => {
+    const { lb, open } = await setup('close');
+    const socket = open();
+    let endedByPeer = false;
+    socket.on('end', () => (endedByPeer = true));
+    expect(await rawGet(socket, '/first')).toMatch(/^HTTP\/1\.1 200/);
+    await expect.poll(() => endedByPeer, { timeout: 1000, interval: 20 }).toBe(true);
+    expect(lb.counters()).toMatchObject({ forgotten: 0, resets: 0, closed: 1 });
   });
 });

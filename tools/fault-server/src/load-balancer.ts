@@ -16,6 +16,14 @@ export interface LoadBalancerOptions {
   port?: number;
   /** Host to listen on; default `127.0.0.1`. */
   host?: string;
+  /**
+   * What happens to a connection once it has been idle for `idleTimeout`:
+   * - `'forget'` (default): silently forgotten; the next bytes from the client get an RST (AWS, GCP);
+   * - `'blackhole'`: silently forgotten; the next bytes from the client are ignored, so a request
+   *   hangs (a NAT or firewall that dropped its state and drops the packets);
+   * - `'close'`: the client gets a FIN (a graceful LB close, which a keep-alive client notices).
+   */
+  onIdle?: 'forget' | 'blackhole' | 'close';
 }
 
 /** Counters of a {@link LoadBalancer}. */
@@ -26,6 +34,10 @@ export interface LoadBalancerCounters {
   forgotten: number;
   /** RSTs sent to clients that used a forgotten connection. */
   resets: number;
+  /** Bytes from clients ignored on forgotten connections (`onIdle: 'blackhole'`). */
+  ignored: number;
+  /** Idle connections closed with a FIN (`onIdle: 'close'`). */
+  closed: number;
 }
 
 /** A running load-balancer emulation. */
@@ -52,7 +64,8 @@ export function parseTarget(target: LoadBalancerOptions['target']): { host: stri
 export async function startLoadBalancer(options: LoadBalancerOptions): Promise<LoadBalancer> {
   const target = parseTarget(options.target);
   const host = options.host ?? '127.0.0.1';
-  const counters: LoadBalancerCounters = { connections: 0, forgotten: 0, resets: 0 };
+  const counters: LoadBalancerCounters = { connections: 0, forgotten: 0, resets: 0, ignored: 0, closed: 0 };
+  const onIdle = options.onIdle ?? 'forget';
   const sockets = new Set<Socket>();
 
   const track = (socket: Socket): void => {
@@ -70,6 +83,12 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     let timer: NodeJS.Timeout | undefined;
 
     const forget = (): void => {
+      if (onIdle === 'close') {
+        counters.closed++;
+        client.end(); // a FIN to the client; its upstream side follows when the client closes
+        upstream.end();
+        return;
+      }
       forgotten = true;
       counters.forgotten++;
       upstream.destroy(); // the client hears nothing: no FIN, no RST
@@ -80,6 +99,10 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     };
     const rst = (): void => {
       if (client.destroyed) return;
+      if (onIdle === 'blackhole') {
+        counters.ignored++;
+        return;
+      }
       counters.resets++;
       client.resetAndDestroy();
     };

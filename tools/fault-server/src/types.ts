@@ -73,6 +73,11 @@ export interface FaultServerOptions {
    * (no `Keep-Alive` header), like a misconfigured upstream. Overrides `keepAliveTimeout`.
    */
   idleCloseAfter?: number;
+  /**
+   * Serve at most this many requests per connection: the last one is answered with
+   * `Connection: close` and the socket closed (Node's `maxRequestsPerSocket`); default unlimited.
+   */
+  maxRequestsPerSocket?: number;
   /** Initial routes, keyed by URL pathname. */
   routes?: Record<string, RouteSpec>;
 }
