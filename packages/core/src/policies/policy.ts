@@ -60,6 +60,13 @@ export interface CallContext {
    * the function that ends them in `release`, for the caller to call when done.
    */
   readonly retain?: RetainedResult;
+  /**
+   * Set by `upstream.request()`, whose attempt hands `signal` only to undici: the deadline policy
+   * may then give the inner policies a `DeadlineSignal` (the members of an `AbortSignal` that
+   * undici and the policies use, with no `AbortController` per call). Unset: a real `AbortSignal`,
+   * since an `execute()` attempt may pass it to anything (e.g. `fetch`).
+   */
+  readonly lightSignal?: boolean;
 }
 
 /**

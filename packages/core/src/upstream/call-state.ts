@@ -41,6 +41,8 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
   /** Runs one attempt of the call. */
   readonly run: (ctx: AttemptContext) => Promise<unknown>;
   readonly dispatcher: Dispatcher;
+  /** See {@link CallContext.lightSignal}: only `request()`'s own attempt (observed) gets one. */
+  readonly lightSignal: boolean;
   readonly #origin: string;
   readonly #rawUrl: string | undefined;
   readonly #classifier: ((result: unknown) => ResultInfo | undefined) | undefined;
@@ -68,6 +70,7 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
     this.signal = signal;
     this.deadline = this.startedAt + total;
     this.socketAt = shape.observed ? 0 : undefined;
+    this.lightSignal = shape.observed;
     this.overrides = overrides;
     this.discard = shape.discard as CallContext['discard'];
     this.events = events;
