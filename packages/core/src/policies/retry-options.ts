@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors/errors.ts';
+import { IDEMPOTENT_METHODS } from '../http/request-facts.ts';
 import { durationIn, integerIn, knownKeys, policyOptions } from '../options/validate.ts';
 import { resolveExponentialBackoffOptions } from './backoff/exponential-backoff.ts';
 import {
@@ -8,8 +9,8 @@ import {
   type RetryBudgetOptions,
 } from './retry-budget.ts';
 
-/** Methods whose requests may be replayed: RFC 9110 §9.2.2 idempotent methods, minus TRACE. */
-export const DEFAULT_IDEMPOTENT_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** Methods whose requests may be sent again: the one list, {@link IDEMPOTENT_METHODS} (no TRACE). */
+export const DEFAULT_IDEMPOTENT_METHODS: readonly string[] = IDEMPOTENT_METHODS;
 
 /** Options of the retry policy. */
 export interface RetryOptions {

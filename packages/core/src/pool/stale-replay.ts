@@ -5,6 +5,12 @@ import type { ClientAware, TrackedClient } from './tracked-client.ts';
 
 /** What the replay reports, for stats and the `replay` event, and the response-size bound. */
 export interface ReplayHooks {
+  /**
+   * Idempotent methods for a request sent on the dispatcher without a Steady call (e.g. with
+   * `undici.request`): the upstream's `retry.methods`. A Steady call brings its own verdict.
+   * @default IDEMPOTENT_METHODS
+   */
+  idempotentMethods?: readonly string[];
   onReplay(method: string, path: string, reason: string): void;
   /** Type an error raised while the response body streams (the caller reads it from the body). */
   mapBodyError?(error: Error, method: string, path: string): Error;
@@ -20,9 +26,15 @@ export interface ReplayHooks {
  */
 export const ATTEMPT_OBSERVER: unique symbol = Symbol('steady.attempt-observer');
 
-/** Told when an attempt's request is written to a socket. */
+/** Told when an attempt's request is written to a socket; says whether its call is idempotent. */
 export interface AttemptObserver {
   onSocket(): void;
+  /**
+   * The call's own idempotency (its method in the upstream's `retry.methods`, an
+   * `Idempotency-Key`, or the caller's `idempotent` option): the retry policy decides with it,
+   * and so does the replay.
+   */
+  readonly idempotent: boolean;
 }
 
 /** Whether a failed request may have reached the server. Read with {@link deliveryOf}. */
@@ -40,8 +52,9 @@ type Controller = Dispatcher.DispatchController;
  * socket before any response byte (ECONNRESET, EPIPE, "other side closed") is replayed
  * once, at once, on the same client — whose dead socket is gone, so the replay goes out
  * on a fresh connection, never on another pooled socket that may be stale too. Only
- * idempotent requests (method or `Idempotency-Key`) with a replayable body, or requests
- * that provably never left, are replayed.
+ * idempotent calls (as the retry policy judges them: the call's `idempotent` option, else its
+ * method in `retry.methods` or an `Idempotency-Key`) with a replayable body, or requests that
+ * provably never left, are replayed.
  */
 export function createStaleReplayInterceptor(hooks: ReplayHooks): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (options, handler) => dispatch(options, new StaleReplayHandler(options, handler, hooks));
@@ -178,7 +191,16 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     if (this.#proxy.aborted || this.#client.closed || this.#client.destroyed) return false;
     const code = errorCode(error);
     if (code === undefined || !STALE_SOCKET_CODES.has(code)) return false;
-    const idempotent = isIdempotentRequest(this.#options.method ?? 'GET', this.#options.headers);
+    const observer = (this.#options as { [ATTEMPT_OBSERVER]?: AttemptObserver })[ATTEMPT_OBSERVER];
+    const idempotent =
+      observer !== undefined
+        ? observer.idempotent
+        : isIdempotentRequest(
+            this.#options.method ?? 'GET',
+            this.#options.headers,
+            undefined,
+            this.#hooks.idempotentMethods,
+          );
     return isReplayableBody(this.#options.body) && (idempotent || !this.#written);
   }
 

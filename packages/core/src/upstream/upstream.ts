@@ -46,6 +46,7 @@ export class Upstream {
     this.name = resolved.name;
     this.origin = resolved.origin.origin;
     this.#pool = createPool(resolved, {
+      idempotentMethods: resolved.retry === false ? undefined : resolved.retry.methods,
       mapBodyError: (error, method, path) =>
         toSteadyError(error, {
           upstream: this.name,
