@@ -78,6 +78,7 @@ export {
   type CircuitBreakerStats,
   type FallbackHandler,
   type RetryBudgetOptions,
+  type RetryCallOptions,
   type RetryBudgetStats,
   type RetryOptions,
   type RetryStats,

@@ -97,8 +97,10 @@ export { createRetryPolicy, isRetryableError, RetryPolicy, type RetryDeps, type 
 export {
   DEFAULT_IDEMPOTENT_METHODS,
   DEFAULT_RETRY_OPTIONS,
+  resolveRetryCallOptions,
   resolveRetryOptions,
   type ResolvedRetryOptions,
+  type RetryCallOptions,
   type RetryOptions,
 } from './retry-options.ts';
 export { SlidingWindow } from './breaker/sliding-window.ts';

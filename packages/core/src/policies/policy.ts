@@ -1,4 +1,5 @@
 import type { EventHub } from '../events/events.ts';
+import type { RetryCallOptions } from './retry-options.ts';
 
 /** What a policy can learn about an attempt's result (an HTTP response) without owning it. */
 export interface ResultInfo {
@@ -10,7 +11,7 @@ export interface ResultInfo {
 
 /** Per-call policy overrides. `false` turns a policy off for this call. */
 export interface PolicyOverrides {
-  retry?: false | Record<string, unknown>;
+  retry?: false | RetryCallOptions;
   breaker?: false;
   bulkhead?: false;
   /** Total deadline for this call in ms (replaces `timeouts.total`). */

@@ -51,6 +51,27 @@ export interface RetryOptions {
   budget?: false | RetryBudgetOptions;
 }
 
+/**
+ * Per-call retry overrides (`request(path, { retry: { … } })`): the upstream's {@link RetryOptions}
+ * for this call only, unset ones taken from the upstream. Two are not per call: `methods` (a
+ * call says whether it is idempotent with its own `idempotent` option) and the budget, which
+ * belongs to the upstream — a call may only leave it (`budget: false`).
+ */
+export interface RetryCallOptions extends Omit<RetryOptions, 'methods' | 'budget'> {
+  /** `false`: this call neither feeds nor spends the upstream's retry budget. */
+  budget?: false;
+}
+
+/** The keys of {@link RetryCallOptions}. */
+export const RETRY_CALL_KEYS: readonly string[] = Object.freeze([
+  'retries',
+  'baseDelay',
+  'maxDelay',
+  'maxRetryAfter',
+  'statuses',
+  'budget',
+]);
+
 /** {@link RetryOptions} after defaults. */
 export interface ResolvedRetryOptions {
   readonly retries: number;
@@ -117,6 +138,24 @@ export function resolveRetryOptions(
         ? base.budget
         : resolveRetryBudgetOptions(options.budget, `${path}.budget`, baseBudget),
   });
+}
+
+/**
+ * Validate per-call retry overrides found at `path` over `base` (the upstream's options): only
+ * the {@link RetryCallOptions} keys, `budget` only `false`. Throws `InvalidOptionError`.
+ */
+export function resolveRetryCallOptions(
+  input: unknown,
+  path: string,
+  base: ResolvedRetryOptions = DEFAULT_RETRY_OPTIONS,
+): ResolvedRetryOptions {
+  const options = policyOptions<RetryOptions>(path, input);
+  if (options === false) return base;
+  knownKeys(path, options, RETRY_CALL_KEYS);
+  if (options.budget !== undefined && options.budget !== false) {
+    throw new InvalidOptionError(`${path}.budget`, 'false or omitted (the budget is per upstream)', options.budget);
+  }
+  return resolveRetryOptions(options, path, base) as ResolvedRetryOptions;
 }
 
 function listOf<T>(

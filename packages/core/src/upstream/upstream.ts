@@ -94,7 +94,7 @@ export class Upstream {
    * (`statusCode`, `headers`, `body`); HTTP error statuses are responses, not errors.
    */
   request(path: string, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
-    const invalid = checkCallOptions(options, this.name, true);
+    const invalid = checkCallOptions(options, this.name, true) ?? this.#pipeline.checkRetryOverride(options.retry);
     if (invalid !== undefined) return Promise.reject(invalid);
     const method = (options.method ?? 'GET').toUpperCase();
     let fullPath: string;
@@ -143,7 +143,7 @@ export class Upstream {
    * the deadline, the caller's abort or `destroy()`, and the dispatcher to send through.
    */
   execute<T>(attempt: (ctx: AttemptContext) => Promise<T>, options: ExecuteOptions<T> = {}): Promise<T> {
-    const invalid = checkCallOptions(options, this.name, false);
+    const invalid = checkCallOptions(options, this.name, false) ?? this.#pipeline.checkRetryOverride(options.retry);
     if (invalid !== undefined) return Promise.reject(invalid);
     const method = (options.method ?? 'GET').toUpperCase();
     const shape: CallShape = {
