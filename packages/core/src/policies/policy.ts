@@ -78,6 +78,11 @@ export interface CallContext {
 export interface RetainedResult {
   release: (() => void) | undefined;
   unused?(): boolean;
+  /**
+   * Called by the deadline policy once `release` is set, with the result the call resolves
+   * with: start holding it (e.g. call `release` when the body closes).
+   */
+  hold?(result: unknown): void;
 }
 
 /** The function a policy wraps: the rest of the pipeline. */

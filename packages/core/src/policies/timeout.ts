@@ -194,6 +194,7 @@ class DeadlineRace<T> implements Expiring {
       // With no deadline nothing would ever unlink a held result its owner drops unread: leave
       // the list now (the pool's destroy() still ends its socket) so it can be collected.
       if (this.queue === undefined) this.#policy.unlink(this as DeadlineRace<unknown>);
+      retain.hold?.(value);
     } else {
       this.#dispose();
     }

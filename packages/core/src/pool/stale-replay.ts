@@ -81,10 +81,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     this.#options = options;
     this.#handler = handler;
     this.#hooks = hooks;
-    this.#proxy = new ProxyController(
-      () => this.#controller,
-      (reason) => this.#abortBetweenAttempts(reason),
-    );
+    this.#proxy = new ProxyController(this);
   }
 
   attachClient(client: TrackedClient): void {
@@ -204,7 +201,13 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     return isReplayableBody(this.#options.body) && (idempotent || !this.#written);
   }
 
-  #abortBetweenAttempts(reason: unknown): void {
+  /** The controller of the attempt that is running, null between a failed attempt and its replay. */
+  get currentController(): Controller | null {
+    return this.#controller;
+  }
+
+  /** @internal The caller aborted while a replay was being scheduled. */
+  abortBetweenAttempts(reason: unknown): void {
     // Aborted while a replay was being scheduled: settle the caller now.
     if (this.#settled) return;
     this.#settled = true;
@@ -218,15 +221,17 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
  * pause and resume to the controller of the attempt that is running.
  */
 class ProxyController {
-  #current: () => Controller | null;
-  #onOrphanAbort: (reason: unknown) => void;
+  readonly #owner: StaleReplayHandler;
   #aborted = false;
   #reason: unknown = null;
   #paused = false;
 
-  constructor(current: () => Controller | null, onOrphanAbort: (reason: unknown) => void) {
-    this.#current = current;
-    this.#onOrphanAbort = onOrphanAbort;
+  constructor(owner: StaleReplayHandler) {
+    this.#owner = owner;
+  }
+
+  #current(): Controller | null {
+    return this.#owner.currentController;
   }
 
   abort(reason: unknown): void {
@@ -235,7 +240,7 @@ class ProxyController {
     this.#reason = reason;
     const current = this.#current();
     if (current !== null) current.abort(reason as Error);
-    else this.#onOrphanAbort(reason);
+    else this.#owner.abortBetweenAttempts(reason);
   }
 
   pause(): void {

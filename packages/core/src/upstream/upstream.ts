@@ -130,12 +130,9 @@ export class Upstream {
         // Told when the request gets a socket: queueing for one is never blamed on the upstream.
         [ATTEMPT_OBSERVER]: ctx as CallState,
       } as Dispatcher.RequestOptions);
-    return this.#call<UpstreamResponse>(attempt, shape, options, held).then((response) => {
-      // The total deadline and the caller's signal stay in force while the body streams
-      // (undici destroys the body when the call's signal fires); they end when it closes.
-      held.hold(response);
-      return response;
-    });
+    // The total deadline and the caller's signal stay in force while the body streams (undici
+    // destroys the body when the call's signal fires); `held` ends them when the body closes.
+    return this.#call<UpstreamResponse>(attempt, shape, options, held);
   }
 
   /**
@@ -170,7 +167,8 @@ export class Upstream {
       shape,
       options.signal ?? NEVER_SIGNAL,
       options.timeout ?? this.options.timeouts.total,
-      { retry: options.retry, breaker: options.breaker, bulkhead: options.bulkhead, timeout: options.timeout },
+      // The call's options are its policy overrides (same keys): no copy per call.
+      options,
       this.#events,
       retain,
       attempt,
