@@ -133,4 +133,19 @@ describe('createAxios() and the Steady adapter', () => {
     setTimeout(() => controller.abort(), 50);
     expect(isCancel(await rejection(pending))).toBe(true);
   });
+
+  it('cancels a streamed download (responseType stream) after the call resolved: the stream fails', async () => {
+    const controller = new AbortController();
+    const res = await api().get('/', {
+      headers: { 'x-fault': JSON.stringify({ stallAfterBytes: 10 }) },
+      signal: controller.signal,
+      responseType: 'stream',
+    });
+    const stream = res.data as import('node:stream').Readable;
+    const failed = new Promise<unknown>((resolve) => stream.once('error', resolve));
+    stream.resume();
+    controller.abort();
+    expect(await failed).toMatchObject({ code: 'STEADY_ABORTED' });
+    expect(stream.destroyed).toBe(true);
+  });
 });
