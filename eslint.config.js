@@ -51,7 +51,7 @@ export default tseslint.config(
             {
               sourceTag: 'type:core',
               onlyDependOnLibsWithTags: [],
-              bannedExternalImports: ['axios', 'ky', '@nestjs/*', 'express', 'fastify', 'rxjs'],
+              bannedExternalImports: ['axios', 'ky', '@nestjs/*', 'express', 'fastify', 'rxjs', 'ioredis', 'redis'],
             },
             // adapters (axios, ky, and every package beside them) import core only: never each other, never nest
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:core'] },

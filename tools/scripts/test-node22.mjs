@@ -11,6 +11,7 @@ const projects = [
   'packages/axios',
   'packages/ky',
   'packages/nest',
+  'packages/redis',
   'packages/cli',
   'tools/fault-server',
 ];

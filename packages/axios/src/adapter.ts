@@ -8,12 +8,15 @@ import axios, {
 } from 'axios';
 import {
   DEFAULT_MAX_REDIRECTS,
+  fallbackAnswer,
   hopTimeout,
   nextRedirect,
   redirectLocation,
+  type RequestFallback,
   type Upstream,
   type UpstreamResponse,
 } from '@steady/core';
+import type { SteadyRequestOptions } from './augment.ts';
 import { originMismatchError, toAxiosError } from './errors.ts';
 import { redirectError } from './redirects.ts';
 import { prepareBody, type PreparedBody } from './request-body.ts';
@@ -77,28 +80,21 @@ async function dispatch(upstream: Upstream, config: InternalAxiosRequestConfig):
     call = callSignal(config);
     const deadline = maxRedirects > 0 ? Date.now() + (timeout ?? upstream.options.timeouts.total) : 0;
     let res: UpstreamResponse;
+    const signal = call?.signal ?? (config.signal as AbortSignal | undefined);
+    const fallback = perCallFallback(steady?.fallback, config, request, signal);
     for (;;) {
       const options = {
         ...steady,
-        fallback: undefined,
+        fallback,
         method,
         headers: sent,
         body,
-        signal: call?.signal ?? (config.signal as AbortSignal | undefined),
+        signal,
         timeout: request.redirects === 0 ? timeout : hopTimeout(deadline),
       };
-      if (steady?.fallback === undefined) {
-        res = await upstream.request(path, options);
-      } else {
-        // The per-call fallback answers in axios' terms (it gets the AxiosError), so it runs here.
-        try {
-          res = await upstream.request(path, options);
-        } catch (error) {
-          const failure = toAxiosError(error, config, request, options.signal);
-          return fallbackResponse(await steady.fallback(failure), config, request);
-        }
-      }
-      if (!isResponseData(res)) return fallbackResponse(res, config, request);
+      res = await upstream.request(path, options);
+      const answer = fallbackAnswer(res);
+      if (answer !== undefined) return answered(answer.value, res, config, request);
       if (maxRedirects === 0) break;
       const location = redirectLocation(res.statusCode, res.headers, 'follow-redirects');
       if (location === undefined) break;
@@ -228,23 +224,37 @@ function redirectOptions(url: URL): Record<string, unknown> {
   };
 }
 
-function isResponseData(value: unknown): value is UpstreamResponse {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as UpstreamResponse).statusCode === 'number' &&
-    typeof (value as UpstreamResponse).body === 'object'
-  );
-}
-
-/** A `fallback` answered instead of the upstream: its value is the response's `data`, status 200. */
-function fallbackResponse(
-  value: unknown,
+/**
+ * The per-call `config.steady.fallback` runs as core's per-call fallback (one implementation:
+ * core's rule, core's `fallback` event); it answers in axios' terms, so it gets the `AxiosError`.
+ */
+function perCallFallback(
+  fallback: SteadyRequestOptions['fallback'],
   config: InternalAxiosRequestConfig,
   request: SteadyRequestInfo,
-): AxiosResponse {
+  signal: AbortSignal | undefined,
+): RequestFallback | undefined {
+  if (fallback === undefined) return undefined;
+  return (error) => fallback(toAxiosError(error, config, request, signal));
+}
+
+/**
+ * A `fallback` answered instead of the upstream (core's rule, `RequestFallbackValue`): a `Response`
+ * or undici response data is read like the upstream's answer (`responseType`, `validateStatus`);
+ * any other value is `response.data` as is, status 200, with the content-type core gave it.
+ * Either way `response.request.fallback` is true and no redirect is followed.
+ */
+async function answered(
+  value: unknown,
+  res: UpstreamResponse,
+  config: InternalAxiosRequestConfig,
+  request: SteadyRequestInfo,
+): Promise<AxiosResponse> {
   request.fallback = true;
-  return { data: value, status: 200, statusText: 'OK', headers: new AxiosHeaders(), config, request };
+  if (value === res || value instanceof Response) return settle(await toAxiosResponse(res, config, request));
+  res.body.dump().catch(noop);
+  const headers = new AxiosHeaders({ 'content-type': res.headers['content-type'] as string });
+  return { data: value, status: 200, statusText: 'OK', headers, config, request };
 }
 
 /** axios' `settle`: reject when `validateStatus` says no. */

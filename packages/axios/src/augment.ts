@@ -1,5 +1,5 @@
 import type { AxiosError } from 'axios';
-import type { UpstreamRequestOptions } from '@steady/core';
+import type { RequestFallbackValue, UpstreamRequestOptions } from '@steady/core';
 
 /**
  * Per-request Steady policy overrides, set as `config.steady` on any axios request
@@ -15,10 +15,14 @@ export interface SteadyRequestOptions extends Pick<
 > {
   /**
    * Answer instead of failing: called with the `AxiosError` the call would reject with
-   * (policy, network, timeout, cancel — not an HTTP status refused by `validateStatus`);
-   * its value becomes `response.data` of a `200` response whose `request.fallback` is true.
+   * (policy, network, timeout, cancel — not an HTTP status refused by `validateStatus`).
+   * Core's rule (`RequestFallbackValue`) in axios' terms: a `Response` (or undici response data)
+   * is read like the upstream's answer; a string, bytes or a JSON value becomes `response.data`
+   * (status 200), then goes through `transformResponse` like any body; `undefined` and other
+   * non-values fail with `STEADY_INVALID_OPTION`.
+   * `response.request.fallback` is true either way.
    */
-  fallback?: (error: AxiosError) => unknown;
+  fallback?: (error: AxiosError) => RequestFallbackValue | PromiseLike<RequestFallbackValue>;
 }
 
 declare module 'axios' {

@@ -1,4 +1,4 @@
-import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios';
+import type { AxiosAdapter, AxiosError, AxiosInstance, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Upstream } from '@steady/core';
 import {
@@ -33,6 +33,10 @@ describe('public types', () => {
     expectTypeOf<{ breaker: true }>().toMatchTypeOf<SteadyRequestOptions>();
     // @ts-expect-error timeout is a number of ms
     expectTypeOf<{ timeout: '1s' }>().toMatchTypeOf<SteadyRequestOptions>();
+    expectTypeOf<{ fallback: (error: AxiosError) => Response }>().toMatchTypeOf<SteadyRequestOptions>();
+    expectTypeOf<{ fallback: () => { cached: true } }>().toMatchTypeOf<SteadyRequestOptions>();
+    // @ts-expect-error a fallback must answer with a value (void cannot become a response)
+    expectTypeOf<{ fallback: () => void }>().toMatchTypeOf<SteadyRequestOptions>();
   });
 
   it('exposes the adapter and the upstream', () => {

@@ -1,4 +1,6 @@
 // Public API of @steady/core. Explicit named exports only.
+// First: refuse an unsupported Node.js with a clear error before undici loads.
+import './runtime/node-check.ts';
 export { createUpstream, Upstream } from './upstream/upstream.ts';
 export type {
   AttemptContext,
@@ -11,6 +13,15 @@ export type {
 export type { UpstreamStats } from './upstream/stats.ts';
 export type { CallCounters } from './upstream/call-tracker.ts';
 export type { UpstreamOptions, ResolvedUpstreamOptions } from './options/resolve.ts';
+export type {
+  Fleet,
+  FleetBreakerControl,
+  FleetBudgetControl,
+  FleetBudgetView,
+  FleetMember,
+  FleetMembership,
+  FleetStats,
+} from './policies/fleet.ts';
 export { MAX_TIMER_DELAY } from './options/validate.ts';
 export {
   DEFAULT_TRANSPORT_OPTIONS,
@@ -18,6 +29,7 @@ export {
   type TimeoutOptions,
   type TransportOptions,
 } from './options/upstream-options.ts';
+export type { TlsOptions } from './options/tls-options.ts';
 export {
   SteadyError,
   ErrorCode,
@@ -96,6 +108,12 @@ export {
   type DecodeOptions,
   type DecodeRules,
 } from './http/decompress.ts';
+export {
+  fallbackAnswer,
+  type FallbackAnswer,
+  type RequestFallback,
+  type RequestFallbackValue,
+} from './http/fallback-response.ts';
 export {
   DEFAULT_MAX_REDIRECTS,
   hopTimeout,

@@ -37,7 +37,9 @@ function runFixture(name: string, args: string[]): Promise<{ code: number | null
   const file = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args], { timeout: 15_000 }, (error, stdout) => {
+    // No colours whatever the runner sets (Nx forces them for its tasks): the output is parsed.
+    const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' };
+    execFile(process.execPath, [file, ...args], { timeout: 15_000, env }, (error, stdout) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, ms: Date.now() - started });
     });
   });

@@ -253,8 +253,9 @@ describe('while the body streams', () => {
       fallback: (error) => ({ fallback: 'upstream', code: (error as { code?: string }).code }),
     });
     up.on('fallback', (e) => fallbacks.push(e));
-    expect(await up.request('/hang')).toEqual({ fallback: 'upstream', code: 'STEADY_TIMEOUT' });
-    expect(await up.request('/hang', { fallback: () => 'per-call' })).toBe('per-call');
+    const first = await up.request('/hang');
+    expect(await first.body.json()).toEqual({ fallback: 'upstream', code: 'STEADY_TIMEOUT' });
+    expect(await (await up.request('/hang', { fallback: () => 'per-call' })).body.text()).toBe('per-call');
     expect(fallbacks).toHaveLength(2);
   });
 });

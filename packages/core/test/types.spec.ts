@@ -11,6 +11,7 @@ import {
   type RetryCallOptions,
   type UpstreamRequestOptions,
   type Disposer,
+  type RequestFallbackValue,
   type TimeoutPhase,
   type Upstream,
   type UpstreamEvents,
@@ -50,6 +51,26 @@ describe('public types', () => {
     expectTypeOf(run).returns.toEqualTypeOf<Promise<number>>();
     expectTypeOf<AttemptContext>().toHaveProperty('signal').toEqualTypeOf<AbortSignal>();
     expectTypeOf<AttemptContext>().toHaveProperty('dispatcher').toEqualTypeOf<Dispatcher>();
+  });
+
+  it('a request() fallback answers with something that becomes response data; execute() fallbacks return T', () => {
+    const up = null as unknown as Upstream;
+    const fine = () => [
+      up.request('/x', { fallback: () => new Response('x') }),
+      up.request('/x', { fallback: async () => ({ cached: true }) }),
+      up.request('/x', { fallback: () => 'text' }),
+      up.request('/x', { fallback: (_error, ctx) => up.request(ctx.url ?? '/') }),
+    ];
+    expectTypeOf(fine).returns.toEqualTypeOf<Array<Promise<UpstreamResponse>>>();
+    expectTypeOf<RequestFallbackValue>().toMatchTypeOf<unknown>();
+    // @ts-expect-error a fallback that answers nothing (void) cannot become a response
+    const nothing = () => up.request('/x', { fallback: () => {} });
+    // @ts-expect-error nor can undefined, upstream-wide
+    const undef: UpstreamOptions = { origin: 'http://x', fallback: () => undefined };
+    // @ts-expect-error an execute() fallback answers with the attempt's type
+    const mixed = () => up.execute(async () => 1, { fallback: () => 'one' });
+    expectTypeOf(() => up.execute(async () => 1, { fallback: () => 2 })).returns.toEqualTypeOf<Promise<number>>();
+    void [nothing, undef, mixed];
   });
 
   it('events are typed by name and return a disposer', () => {

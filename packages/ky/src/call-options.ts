@@ -1,11 +1,11 @@
-import type { CallOptions, RetryCallOptions } from '@steady/core';
+import type { CallOptions, RetryCallOptions, UpstreamRequestOptions } from '@steady/core';
 import type { Options, RetryOptions } from 'ky';
 
 /**
  * Per-request Steady options. Pass them through ky's `context` (`context: { steady: {...} }`),
  * or as `init.steady` when calling {@link steadyFetch} directly.
  */
-export interface SteadyCallOptions extends Omit<CallOptions, 'signal'> {
+export interface SteadyCallOptions extends Omit<CallOptions, 'signal'>, Pick<UpstreamRequestOptions, 'fallback'> {
   /**
    * Send the request body as a stream instead of reading it to bytes first. A streamed body is
    * not replayable: it is never retried, replayed on a stale socket, or resent on a 307/308.

@@ -1,4 +1,5 @@
 import {
+  fallbackAnswer,
   hopTimeout,
   isAbortedError,
   isSteadyError,
@@ -31,7 +32,9 @@ const REQUEST_FIELDS = ['method', 'headers', 'body', 'signal', 'redirect', 'cred
  * as the `fetch` option. It accepts a global `Request` (what ky always passes), a URL, or a path
  * (`'/users'`, resolved against the upstream's origin), and resolves with a global `Response`
  * whose body streams. It decodes gzip/deflate/br, follows same-origin redirects (`redirect`:
- * `'follow'` up to 20, `'manual'`, `'error'`), and rejects with the Steady error itself
+ * `'follow'` up to 20, `'manual'`, `'error'`), resolves with a `fallback`'s answer (the very
+ * `Response` it returned, or a `200` built from its string/bytes/JSON value, as core's
+ * `RequestFallbackValue` says), and rejects with the Steady error itself
  * (`code`, `cause` kept, and ky's `request` attached) — or, when the request's signal aborts,
  * with the signal's reason, like fetch.
  */
@@ -84,6 +87,12 @@ function send(
   };
   if (call !== undefined) applyCallOptions(options, call, deadline);
   return upstream.request(outgoing.path, options).then((raw) => {
+    const answer = fallbackAnswer(raw);
+    if (answer !== undefined) {
+      // A fallback answered: the caller gets its Response itself, or one built from its body.
+      if (answer.value instanceof Response) return answer.value;
+      return toResponse(raw, outgoing.method, url, redirects > 0, request.signal);
+    }
     const mode = request.redirect;
     const location = redirectLocation(raw.statusCode, raw.headers);
     if (location === undefined || mode === 'manual') {

@@ -3,7 +3,11 @@ export { SteadyModule } from './steady.module.ts';
 export { InjectAxios, InjectKy, InjectUpstream } from './steady.decorators.ts';
 export { getAxiosToken, getKyToken, getUpstreamToken, STEADY_MODULE_OPTIONS } from './steady.tokens.ts';
 export { SteadyUpstreams } from './steady-upstreams.ts';
-export { SteadyHealthIndicator, type SteadyUpstreamHealth } from './steady-health.indicator.ts';
+export {
+  SteadyHealthIndicator,
+  type SteadyHealthResult,
+  type SteadyUpstreamHealth,
+} from './steady-health.indicator.ts';
 export { MissingPeerError } from './optional-peer.ts';
 export type {
   SteadyModuleAsyncOptions,

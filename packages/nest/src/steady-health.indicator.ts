@@ -1,6 +1,6 @@
 import type { ModuleRef } from '@nestjs/core';
 import type * as Terminus from '@nestjs/terminus';
-import type { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import type { HealthIndicatorService } from '@nestjs/terminus';
 import type { Upstream } from '@steady/core';
 import { importOptionalPeer } from './optional-peer.ts';
 import type { SteadyUpstreams } from './steady-upstreams.ts';
@@ -16,6 +16,16 @@ export type SteadyUpstreamHealth = {
   /** Pool figures: sockets allowed, connected, free, and requests pending/running. */
   pool: { connections: number; connected: number; free: number; pending: number; running: number; size: number };
 };
+
+/**
+ * What {@link SteadyHealthIndicator.isHealthy} resolves with: one entry per upstream, keyed by
+ * its name. Structurally terminus' `HealthIndicatorResult` (assignable to it), declared here so
+ * that `@nestjs/terminus`, an optional peer, never appears in this package's types.
+ */
+export type SteadyHealthResult = Record<
+  string,
+  { status: 'up' | 'degraded' | 'down' } & Partial<SteadyUpstreamHealth> & Record<string, unknown>
+>;
 
 /**
  * A `@nestjs/terminus` (v12) health indicator over the module's upstreams. Each
@@ -45,10 +55,10 @@ export class SteadyHealthIndicator {
    * Report the upstream `name`, or every upstream when `name` is omitted.
    * Throws when `name` is not an upstream of this module.
    */
-  async isHealthy(name?: string): Promise<HealthIndicatorResult> {
+  async isHealthy(name?: string): Promise<SteadyHealthResult> {
     const service = await this.#healthIndicatorService();
     const upstreams = name === undefined ? [...this.#upstreams] : [this.#upstreams.get(name)];
-    const result: HealthIndicatorResult = {};
+    const result: SteadyHealthResult = {};
     for (const upstream of upstreams) {
       const health = describeUpstream(upstream);
       const session = service.check(upstream.name);

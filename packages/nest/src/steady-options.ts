@@ -1,18 +1,26 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import type { UpstreamOptions } from '@steady/core';
-import type { CreateAxiosDefaults } from 'axios';
-import type { Options as KyOptions } from 'ky';
 
 /**
  * The options of one upstream: every option of `createUpstream()` (the name is the
  * key in `upstreams`), plus the defaults of its axios and ky clients.
  */
+// The `@ts-ignore` inside the two TSDoc blocks below is deliberate and reaches the .d.ts (plain
+// comments do not): it makes a missing optional peer `any` there instead of a type error.
+/* eslint-disable @typescript-eslint/ban-ts-comment, @typescript-eslint/consistent-type-imports */
 export interface SteadyUpstreamOptions extends Omit<UpstreamOptions, 'name'> {
-  /** Defaults of the axios instance of this upstream (`@InjectAxios`); its requests still run on the upstream. */
-  axios?: CreateAxiosDefaults;
-  /** Options of the ky instance of this upstream (`@InjectKy`); its requests still run on the upstream. */
-  ky?: KyOptions;
+  /**
+   * Defaults of the axios instance of this upstream (`@InjectAxios`); its requests still run on the upstream.
+   * (`axios` is an optional peer: without it this is `any`, not an error under `skipLibCheck: false`.)
+   * @ts-ignore optional peer */
+  axios?: import('axios').CreateAxiosDefaults;
+  /**
+   * Options of the ky instance of this upstream (`@InjectKy`); its requests still run on the upstream.
+   * (`ky` is an optional peer: without it this is `any`, not an error under `skipLibCheck: false`.)
+   * @ts-ignore optional peer */
+  ky?: import('ky').Options;
 }
+/* eslint-enable @typescript-eslint/ban-ts-comment, @typescript-eslint/consistent-type-imports */
 
 /** The options of {@link SteadyModule}: one entry per upstream, keyed by name. */
 export interface SteadyModuleOptions {

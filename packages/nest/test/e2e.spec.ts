@@ -13,9 +13,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getUpstreamToken, InjectAxios, InjectKy, InjectUpstream, SteadyModule } from '../src/index.ts';
 
 const CALLS = 200;
-// 200 inbound requests through Nest take ~300-400 ms to all reach the upstream on two busy
-// cores; a 1 s upstream latency keeps every one of them in flight when the app closes.
-const LATENCY = 1_000;
+// 200 inbound requests through Nest take ~300-400 ms to all reach the upstream on a quiet
+// 2-core machine, and well over 1 s on a heavily loaded one; a 4 s upstream latency keeps every
+// one of them in flight when the app closes, with room to spare (the test waits for them all).
+const LATENCY = 4_000;
 
 @Controller()
 class PayController {
@@ -95,7 +96,7 @@ describe.each(platforms)('a real app on %s', (_platform, createAdapter) => {
     const paths = ['/upstream', '/axios', '/ky'];
     const calls = Array.from({ length: CALLS }, (_, i) => get(paths[i % paths.length]!));
     // Wait (bounded) until every call has reached the fault server: they are all in flight.
-    const until = Date.now() + 5_000;
+    const until = Date.now() + 10_000;
     while (server.counters().requests < CALLS && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     expect(server.counters().requests).toBe(CALLS);
     expect(upstream.stats().inFlight).toBe(CALLS);

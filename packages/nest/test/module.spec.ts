@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
-import type { Upstream } from '@steady/core';
+import type { Fleet, FleetMember, Upstream } from '@steady/core';
 import { startFaultServer, type FaultServer } from '@steady/fault-server';
 import type { AxiosInstance } from 'axios';
 import type { KyInstance } from 'ky';
@@ -104,6 +104,35 @@ describe('SteadyModule.forRoot', () => {
     // Every socket the server saw was opened by this upstream's pool; the other upstream is untouched.
     expect(stats.pool.socketsOpened).toBe(server.counters().connections);
     expect(ref.get<Upstream>(getUpstreamToken('orders')).stats().calls.requests).toBe(0);
+  });
+
+  it('passes a fleet (e.g. redisFleet from @steady/redis) through to the upstream, which leaves it on shutdown', async () => {
+    const joined: FleetMember[] = [];
+    let left = 0;
+    const fleet: Fleet = {
+      join: (member) => {
+        joined.push(member);
+        return {
+          opened: () => {},
+          closed: () => {},
+          isolated: () => {},
+          reset: () => {},
+          tryProbe: () => true,
+          connected: true,
+          stats: () => ({ connected: true, instances: 3, lastSyncAgeMs: 12 }),
+          leave: () => void left++,
+        };
+      },
+    };
+    const ref = await compile([SteadyModule.forRoot({ upstreams: { payments: { origin: server.url, fleet } } })]);
+    const { upstream } = ref.get(PaymentsClient);
+    expect(joined.map((m) => m.upstream)).toEqual(['payments']);
+    expect(joined[0]!.breaker).not.toBeNull();
+    expect(joined[0]!.budget).not.toBeNull();
+    expect(upstream.stats().fleet).toEqual({ connected: true, instances: 3, lastSyncAgeMs: 12 });
+    await ref.close();
+    moduleRef = undefined;
+    expect(left).toBe(1);
   });
 
   it('isGlobal: a module that does not import SteadyModule can inject its upstreams', async () => {

@@ -9,17 +9,9 @@
  * - `got`: `got` with its defaults (global agent, 2 retries for GET).
  */
 import http from 'node:http';
-import { interceptors, Pool } from 'undici';
-import { JSON_HEADERS, status } from './client-kit.ts';
+import { interceptors } from 'undici';
+import { axiosCalls, countingPool, JSON_HEADERS, status } from './client-kit.ts';
 import type { BenchClient, ClientSpec } from './clients.ts';
-
-/** A pool that counts the sockets it opens. */
-function countingPool(origin: string, connections: number): { pool: Pool; opened: () => number } {
-  const pool = new Pool(origin, { connections });
-  let opened = 0;
-  pool.on('connect', () => opened++);
-  return { pool, opened: () => opened };
-}
 
 /** undici's own retry interceptor on a Pool of Steady's default size. */
 export const undiciRetryClient: ClientSpec = {
@@ -100,8 +92,7 @@ export const axiosRetryClient: ClientSpec = {
     const api = axios.create({ baseURL: setup.origin, httpAgent: agent });
     axiosRetry(api, { retries: 2, retryDelay: axiosRetry.exponentialDelay });
     return {
-      get: async (path, signal) => (await api.get(path, { signal })).status,
-      post: async (path, body, signal) => (await api.post(path, body, { signal, headers: JSON_HEADERS })).status,
+      ...axiosCalls(api),
       close: async () => agent.destroy(),
     };
   },

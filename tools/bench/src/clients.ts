@@ -7,10 +7,10 @@
  * `clients-peers.ts`), import it here and put it in {@link CLIENTS} where it belongs in the table.
  */
 import http from 'node:http';
-import { Pool } from 'undici';
 import type { UpstreamOptions } from '@steady/core';
-import { fetchStatus, JSON_HEADERS, status, steadyOptions } from './client-kit.ts';
+import { axiosCalls, countingPool, fetchStatus, JSON_HEADERS, status, steadyOptions } from './client-kit.ts';
 import { axiosRetryClient, cockatielClient, gotClient, undiciRetryClient } from './clients-peers.ts';
+import { steadyFleetClient } from './fleet-client.ts';
 
 /** One client instance bound to one origin. */
 export interface BenchClient {
@@ -55,14 +55,12 @@ const undiciClient: ClientSpec = {
   label: 'undici.request (Pool)',
   steady: false,
   async create(setup) {
-    const pool = new Pool(setup.origin, { connections: setup.connections });
-    let opened = 0;
-    pool.on('connect', () => opened++);
+    const { pool, opened } = countingPool(setup.origin, setup.connections);
     return {
       get: (path, signal) => status(pool.request({ path, method: 'GET', signal })),
       post: (path, body, signal) => status(pool.request({ path, method: 'POST', body, signal, headers: JSON_HEADERS })),
       close: () => pool.destroy(),
-      socketsOpened: () => opened,
+      socketsOpened: opened,
     };
   },
 };
@@ -107,8 +105,7 @@ const axiosClient: ClientSpec = {
     const { default: axios } = await import('axios');
     const api = axios.create({ baseURL: setup.origin });
     return {
-      get: async (path, signal) => (await api.get(path, { signal })).status,
-      post: async (path, body, signal) => (await api.post(path, body, { signal, headers: JSON_HEADERS })).status,
+      ...axiosCalls(api),
       // axios default rides on http.globalAgent (keep-alive since Node 19): drop its sockets between runs.
       close: async () => http.globalAgent.destroy(),
     };
@@ -129,8 +126,7 @@ const steadyAxiosClient: ClientSpec = {
     const api = createAxios(steadyOptions(setup));
     const upstream = getUpstream(api);
     return {
-      get: async (path, signal) => (await api.get(path, { signal })).status,
-      post: async (path, body, signal) => (await api.post(path, body, { signal, headers: JSON_HEADERS })).status,
+      ...axiosCalls(api),
       close: () => upstream.destroy(),
       socketsOpened: () => upstream.stats().pool.socketsOpened,
     };
@@ -188,6 +184,7 @@ export const CLIENTS: readonly ClientSpec[] = [
   kyClient,
   steadyKyClient,
   gotClient,
+  steadyFleetClient,
 ];
 
 /** The clients whose modules load here; the rest are returned as `missing` with the reason. */

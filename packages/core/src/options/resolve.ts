@@ -5,12 +5,13 @@ import {
   resolveRetryOptions,
   type BulkheadOptions,
   type CircuitBreakerOptions,
-  type FallbackHandler,
   type ResolvedBulkheadOptions,
   type ResolvedCircuitBreakerOptions,
   type ResolvedRetryOptions,
   type RetryOptions,
 } from '../policies/index.ts';
+import type { RequestFallback } from '../http/fallback-response.ts';
+import { resolveFleet, type Fleet } from '../policies/fleet.ts';
 import { resolveTransportOptions, type ResolvedTransportOptions, type TransportOptions } from './upstream-options.ts';
 
 /** Every option of `createUpstream()`. */
@@ -21,8 +22,20 @@ export interface UpstreamOptions extends TransportOptions {
   breaker?: false | CircuitBreakerOptions;
   /** Bounds calls in flight and waiting; `false` turns it off. @default derived from `pool.connections` */
   bulkhead?: false | BulkheadOptions;
-  /** Answers instead of failing when the pipeline fails (per call: `fallback` in the call options). */
-  fallback?: FallbackHandler;
+  /**
+   * Answers `request()` calls (and the axios/ky adapters' calls) instead of failing. Its value
+   * becomes the response: a `Response` or undici response data as is; a string, bytes or a JSON
+   * value as the body of a `200` (see `RequestFallbackValue`). `execute()` calls take their own
+   * per-call `fallback`. Per call: `fallback` in the call options replaces this one.
+   * @default undefined (no fallback)
+   */
+  fallback?: RequestFallback;
+  /**
+   * Share the breaker's openings and the retry budget with the other instances of the service
+   * (e.g. `redisFleet({ redis })` from `@steady/redis`). Nothing on a call's path waits for it.
+   * @default none: breaker and budget are per process
+   */
+  fleet?: Fleet;
 }
 
 /** Options after validation and defaults; frozen. */
@@ -30,7 +43,8 @@ export interface ResolvedUpstreamOptions extends ResolvedTransportOptions {
   retry: ResolvedRetryOptions | false;
   breaker: ResolvedCircuitBreakerOptions | false;
   bulkhead: ResolvedBulkheadOptions | false;
-  fallback: FallbackHandler | false;
+  fallback: RequestFallback | false;
+  fleet: Fleet | false;
 }
 
 /** Validate every option once, at construction; a bad one throws `STEADY_INVALID_OPTION` naming its path. */
@@ -45,6 +59,7 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
       'bulkhead',
       transport.pool.connections * transport.pool.pipelining,
     ),
-    fallback: resolveFallbackOptions(options.fallback, 'fallback'),
+    fallback: resolveFallbackOptions(options.fallback, 'fallback') as RequestFallback | false,
+    fleet: resolveFleet('fleet', options.fleet),
   });
 }

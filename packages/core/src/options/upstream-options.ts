@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError } from '../errors/errors.ts';
 import { booleanOr, byteSizeOr, deadlineOr, durationIn, integerIn, knownKeys, nameOr, objectOr } from './validate.ts';
+import { resolveTlsOptions, type TlsOptions } from './tls-options.ts';
 
 /** Connection pool options (one undici pool per origin). */
 export interface PoolOptions {
@@ -24,11 +24,12 @@ export interface PoolOptions {
   maxRequestsPerConnection?: number;
   /** Negotiate HTTP/2 (ALPN) and multiplex. @default false */
   http2?: boolean;
-  /** TLS options for `https:` origins. Verification stays on unless `rejectUnauthorized: false` is given by name. */
-  tls?: Pick<
-    ConnectionOptions,
-    'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized' | 'minVersion' | 'ciphers'
-  >;
+  /**
+   * TLS options for `https:` origins (see {@link TlsOptions} for the keys); validated by name and
+   * type. Verification stays on unless `rejectUnauthorized: false` is given by name.
+   * @default undefined (Node's defaults: the system CAs, TLS 1.2+)
+   */
+  tls?: TlsOptions;
   /** Delay before the first TCP keep-alive probe on an idle socket. @default 15_000 */
   keepAliveInitialDelay?: number;
   /**
@@ -118,6 +119,7 @@ const TOP_KEYS = [
   'breaker',
   'bulkhead',
   'fallback',
+  'fleet',
 ] as const;
 const POOL_KEYS = [
   'connections',
@@ -156,9 +158,7 @@ export function resolveTransportOptions(input: unknown): ResolvedTransportOption
       idleTimeout,
     );
   }
-  const tls = objectOr<NonNullable<PoolOptions['tls']>>('pool.tls', pool.tls);
-  if (tls !== undefined && tls.rejectUnauthorized !== undefined)
-    booleanOr('pool.tls.rejectUnauthorized', tls.rejectUnauthorized, true);
+  const tls = resolveTlsOptions(pool.tls, 'pool.tls');
 
   const timeouts = objectOr<TimeoutOptions>('timeouts', options.timeouts) ?? {};
   knownKeys('timeouts', timeouts, TIMEOUT_KEYS);

@@ -13,6 +13,7 @@ import type { BreakerState } from '../events/events.ts';
 import type { ResolvedCircuitBreakerOptions } from './breaker/breaker-options.ts';
 import { SlidingWindow } from './breaker/sliding-window.ts';
 import type { PolicyDeps } from './call-context.ts';
+import type { FleetBreakerControl, FleetMembership } from './fleet.ts';
 import type { CallContext, Next, Policy, ResultInfo } from './policy.ts';
 
 export {
@@ -66,6 +67,8 @@ export class CircuitBreakerPolicy implements Policy {
   #openedUntil = 0;
   #probes = 0;
   #probeSuccesses = 0;
+  /** The fleet this breaker shares its openings with (`createUpstream({ fleet })`), if any. */
+  #fleet: FleetMembership | null = null;
 
   constructor(options: ResolvedCircuitBreakerOptions, deps: PolicyDeps) {
     this.options = options;
@@ -87,7 +90,7 @@ export class CircuitBreakerPolicy implements Policy {
     if (
       this.#state === 'open' ||
       this.#state === 'isolated' ||
-      (probe && this.#probes >= this.options.halfOpenProbes)
+      (probe && (this.#probes >= this.options.halfOpenProbes || (this.#fleet !== null && !this.#fleet.tryProbe())))
     ) {
       ctx.events.emit('rejected', () => ({ upstream: ctx.upstream, code: 'STEADY_CIRCUIT_OPEN' }));
       return Promise.reject(
@@ -120,17 +123,54 @@ export class CircuitBreakerPolicy implements Policy {
     );
   }
 
-  /** Hold the breaker open (every call rejected) until {@link reset}. */
+  /** Hold the breaker open (every call rejected) until {@link reset}; fleet-wide when the upstream has a fleet. */
   isolate(): void {
     if (this.#state !== 'isolated') this.#transition('isolated', 'isolated by hand');
+    this.#fleet?.isolated();
   }
 
-  /** Close the breaker and forget its history, whatever its state. */
+  /** Close the breaker and forget its history, whatever its state; fleet-wide when the upstream has a fleet. */
   reset(): void {
+    this.#forget('reset by hand');
+    this.#fleet?.reset();
+  }
+
+  /** Share openings, probes, isolation and resets with a fleet (called once by the upstream). */
+  attachFleet(fleet: FleetMembership): void {
+    this.#fleet = fleet;
+  }
+
+  /** The handle a fleet drives this breaker through; its transitions are not published back. */
+  fleetControl(): FleetBreakerControl {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const breaker = this;
+    return {
+      get state() {
+        return breaker.state;
+      },
+      get openFor() {
+        return breaker.#openFor;
+      },
+      halfOpenProbes: this.options.halfOpenProbes,
+      open: (until, reason) => {
+        this.#refresh();
+        const idle = this.#state === 'closed' || (this.#state === 'half-open' && this.#probes === 0);
+        if (!idle || until <= Date.now()) return;
+        this.#openedUntil = until;
+        this.#transition('open', reason);
+      },
+      close: (reason) => this.#forget(reason),
+      isolate: (reason) => {
+        if (this.#state !== 'isolated') this.#transition('isolated', reason);
+      },
+    };
+  }
+
+  #forget(reason: string): void {
     this.#openFor = this.options.openFor;
     this.#consecutive = 0;
     this.#window.clear();
-    if (this.#state !== 'closed') this.#transition('closed', 'reset by hand');
+    if (this.#state !== 'closed') this.#transition('closed', reason);
   }
 
   stats(): CircuitBreakerStats {
@@ -170,12 +210,14 @@ export class CircuitBreakerPolicy implements Policy {
       if (verdict === 'ignore') return;
       if (verdict === 'failure' || slow) {
         this.#openFor = Math.min(this.options.maxOpenFor, this.#openFor * 2);
-        this.#open(verdict === 'failure' ? 'half-open probe failed' : 'half-open probe was slow');
-      } else if (++this.#probeSuccesses >= this.options.halfOpenProbes) {
-        this.#openFor = this.options.openFor;
-        this.#consecutive = 0;
-        this.#window.clear();
-        this.#transition('closed', 'half-open probes succeeded');
+        this.#open(verdict === 'failure' ? 'half-open probe failed' : 'half-open probe was slow', true);
+      } else if (
+        ++this.#probeSuccesses >= this.options.halfOpenProbes ||
+        // With a fleet, probes are shared: every probe this instance was granted succeeded.
+        (this.#fleet?.connected === true && this.#probes === 0)
+      ) {
+        this.#forget('half-open probes succeeded');
+        this.#fleet?.closed();
       }
       return;
     }
@@ -202,9 +244,10 @@ export class CircuitBreakerPolicy implements Policy {
     }
   }
 
-  #open(reason: string): void {
+  #open(reason: string, probeFailed = false): void {
     this.#openedUntil = Date.now() + this.#openFor;
     this.#transition('open', reason);
+    this.#fleet?.opened(this.#openFor, probeFailed);
   }
 
   #refresh(): void {

@@ -11,7 +11,7 @@ describe('RetryBudget', () => {
 
   it('allows the reserve with no traffic, then refuses', () => {
     const budget = new RetryBudget({ ratio: 0.2, window: 1000, minPerSecond: 3 });
-    expect(budget.stats()).toEqual({ ratio: 0.2, window: 1000, calls: 0, retries: 0, available: 3 });
+    expect(budget.stats()).toEqual({ ratio: 0.2, window: 1000, calls: 0, retries: 0, available: 3, fleet: null });
     expect([budget.tryWithdraw(), budget.tryWithdraw(), budget.tryWithdraw(), budget.tryWithdraw()]).toEqual([
       true,
       true,

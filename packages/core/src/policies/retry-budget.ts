@@ -1,5 +1,6 @@
 import { durationIn, knownKeys, numberIn, policyOptions } from '../options/validate.ts';
 import { SlidingWindow } from './breaker/sliding-window.ts';
+import type { FleetBudgetControl, FleetBudgetView } from './fleet.ts';
 
 /**
  * Options of the per-upstream retry budget (the Finagle/Envoy shape): over a sliding
@@ -67,18 +68,31 @@ export interface RetryBudgetStats {
   calls: number;
   /** Retries in the window. */
   retries: number;
-  /** Retries still allowed now. */
+  /** Retries still allowed now (this instance's share of the fleet's, when a fleet is in sync). */
   available: number;
+  /** Fleet-wide figures as of the last sync; null without a fleet or while it is out of reach. */
+  fleet: FleetBudgetView | null;
 }
 
 /**
  * A per-upstream retry budget. Each call deposits 1 when its first attempt starts; each
  * retry withdraws 1, allowed while `retries < ratio × calls + minPerSecond × window / 1000`.
+ *
+ * With a fleet in sync, the same rule holds over the fleet's totals: between two syncs this
+ * instance may spend the lease the fleet granted it at the last sync (a share of what the
+ * fleet had left), plus `ratio` × its own calls since then. Out of sync, it decides from its
+ * local window alone.
  */
 export class RetryBudget {
   readonly options: ResolvedRetryBudgetOptions;
   readonly #window: SlidingWindow<'calls' | 'retries'>;
   readonly #reserve: number;
+  #fleet: FleetBudgetView | null = null;
+  /** Calls and retries not yet taken by the fleet, and those taken but not yet in a view. */
+  #pendingCalls = 0;
+  #pendingRetries = 0;
+  #sentCalls = 0;
+  #sentRetries = 0;
 
   constructor(options: ResolvedRetryBudgetOptions = DEFAULT_RETRY_BUDGET_OPTIONS) {
     this.options = options;
@@ -89,21 +103,58 @@ export class RetryBudget {
   /** A call's first attempt starts. */
   deposit(): void {
     this.#window.add('calls');
+    this.#pendingCalls++;
   }
 
   /** Take one retry from the budget; false (and nothing taken) when it is spent. */
   tryWithdraw(): boolean {
     if (this.#available() <= 0) return false;
     this.#window.add('retries');
+    this.#pendingRetries++;
     return true;
+  }
+
+  /** The handle a fleet feeds this budget through. */
+  fleetControl(): FleetBudgetControl {
+    return {
+      ratio: this.options.ratio,
+      window: this.options.window,
+      reserve: this.#reserve,
+      take: () => {
+        const taken = { calls: this.#pendingCalls, retries: this.#pendingRetries };
+        this.#sentCalls += taken.calls;
+        this.#sentRetries += taken.retries;
+        this.#pendingCalls = 0;
+        this.#pendingRetries = 0;
+        return taken;
+      },
+      share: (view) => {
+        this.#sentCalls = 0;
+        this.#sentRetries = 0;
+        this.#fleet = view;
+      },
+    };
   }
 
   stats(): RetryBudgetStats {
     const { calls, retries } = this.#window.totals();
-    return { ratio: this.options.ratio, window: this.options.window, calls, retries, available: this.#available() };
+    const fleet = this.#fleet === null ? null : { ...this.#fleet };
+    return {
+      ratio: this.options.ratio,
+      window: this.options.window,
+      calls,
+      retries,
+      available: this.#available(),
+      fleet,
+    };
   }
 
   #available(): number {
+    if (this.#fleet !== null) {
+      const calls = this.#pendingCalls + this.#sentCalls;
+      const retries = this.#pendingRetries + this.#sentRetries;
+      return Math.max(0, Math.floor(this.#fleet.granted + this.options.ratio * calls - retries));
+    }
     const { calls, retries } = this.#window.totals();
     return Math.max(0, Math.ceil(this.options.ratio * calls + this.#reserve - retries));
   }

@@ -1,3 +1,4 @@
+import '../runtime/node-check.ts';
 import type { Socket } from 'node:net';
 import { buildConnector, Pool, type Dispatcher } from 'undici';
 import type { ResolvedTransportOptions } from '../options/upstream-options.ts';

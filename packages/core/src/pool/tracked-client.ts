@@ -1,3 +1,4 @@
+import '../runtime/node-check.ts';
 import type { Socket } from 'node:net';
 import { Client, type Dispatcher } from 'undici';
 

@@ -3,24 +3,27 @@ import type { ResolvedUpstreamOptions } from '../options/resolve.ts';
 import {
   createPipeline,
   DEFAULT_IDEMPOTENT_METHODS,
-  FallbackPolicy,
+  type FallbackPolicy,
   type BulkheadStats,
   type CircuitBreakerPolicy,
   type CircuitBreakerStats,
-  type FallbackHandler,
   type Pipeline as PolicyPipeline,
   type RetryStats,
 } from '../policies/index.ts';
 import { InvalidOptionError } from '../errors/errors.ts';
+import type { FleetMembership, FleetStats } from '../policies/fleet.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { resolveRetryCallOptions } from '../policies/retry-options.ts';
 import type { CallOptions } from './types.ts';
 
 /** The upstream's view of its policies. */
 export interface Pipeline {
-  run<T>(attempt: (ctx: CallContext) => Promise<T>, ctx: CallContext, fallback?: FallbackHandler): Promise<T>;
+  /** Run `attempt` under the policies, inside `fallback` when one is given. */
+  run<T>(attempt: (ctx: CallContext) => Promise<T>, ctx: CallContext, fallback: FallbackPolicy | null): Promise<T>;
   readonly breaker: CircuitBreakerPolicy | null;
   readonly idempotentMethods: readonly string[];
+  /** The upstream's link to its fleet; null without one. */
+  readonly fleet: FleetMembership | null;
   /** End every call at once (queued, in flight, sleeping in backoff, held bodies) with `reasonFor(ctx)`. */
   abortAll(reasonFor: (ctx: CallContext) => unknown): void;
   /**
@@ -28,24 +31,37 @@ export interface Pipeline {
    * retry policy, which then reads the cached result): the `InvalidOptionError`, or undefined.
    */
   checkRetryOverride(override: CallOptions['retry']): InvalidOptionError | undefined;
-  stats(): { retry: RetryStats | null; breaker: CircuitBreakerStats | null; bulkhead: BulkheadStats | null };
+  stats(): {
+    retry: RetryStats | null;
+    breaker: CircuitBreakerStats | null;
+    bulkhead: BulkheadStats | null;
+    fleet: FleetStats | null;
+  };
 }
 
 /**
- * The upstream's pipeline: fallback → bulkhead → total deadline → retry → circuit breaker
- * → attempt. A per-call `fallback` replaces the upstream's.
+ * The upstream's pipeline: (fallback →) bulkhead → total deadline → retry → circuit breaker
+ * → attempt. The fallback is the caller's choice per call: the upstream's, shaped for
+ * `request()`, or a per-call one.
  */
 export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: { events: EventHub }): Pipeline {
   const pipeline: PolicyPipeline = createPipeline(
     { retry: options.retry, breaker: options.breaker, bulkhead: options.bulkhead, fallback: false },
     { upstream: options.name, events: deps.events },
   );
-  const upstreamFallback = options.fallback === false ? null : new FallbackPolicy(options.fallback);
+  const fleet =
+    options.fleet === false
+      ? null
+      : options.fleet.join({
+          upstream: options.name,
+          breaker: pipeline.breaker?.fleetControl() ?? null,
+          budget: pipeline.budget?.fleetControl() ?? null,
+        });
+  if (fleet !== null) pipeline.breaker?.attachFleet(fleet);
   return {
     run(attempt, ctx, fallback) {
-      const outer = fallback === undefined ? upstreamFallback : new FallbackPolicy(fallback);
-      if (outer === null) return pipeline.policy.execute(attempt, ctx);
-      return outer.execute((c) => pipeline.policy.execute(attempt, c), ctx);
+      if (fallback === null) return pipeline.policy.execute(attempt, ctx);
+      return fallback.execute((c) => pipeline.policy.execute(attempt, c), ctx);
     },
     breaker: pipeline.breaker,
     abortAll: (reasonFor) => pipeline.abortAll(reasonFor),
@@ -61,10 +77,12 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
       return undefined;
     },
     idempotentMethods: options.retry === false ? DEFAULT_IDEMPOTENT_METHODS : options.retry.methods,
+    fleet,
     stats: () => ({
       retry: pipeline.retry?.stats() ?? null,
       breaker: pipeline.breaker?.stats() ?? null,
       bulkhead: pipeline.bulkhead?.stats() ?? null,
+      fleet: fleet?.stats() ?? null,
     }),
   };
 }

@@ -1,3 +1,4 @@
+import type { FleetStats } from '../policies/fleet.ts';
 import type { BulkheadStats, CircuitBreakerStats, RetryStats } from '../policies/index.ts';
 import type { SteadyPool } from '../pool/create-pool.ts';
 import type { CallCounters, CallTracker } from './call-tracker.ts';
@@ -31,6 +32,8 @@ export interface UpstreamStats {
   breaker: CircuitBreakerStats | null;
   /** Running, queued and rejected calls; null when the bulkhead is off. */
   bulkhead: BulkheadStats | null;
+  /** Fleet link (connected, instances, last sync age, …); null without `fleet`. */
+  fleet: FleetStats | null;
 }
 
 interface UpstreamLike {
@@ -69,5 +72,6 @@ export function buildStats(
     retry: policies.retry,
     breaker: policies.breaker,
     bulkhead: policies.bulkhead,
+    fleet: policies.fleet,
   };
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { RequestFallback } from '../http/fallback-response.ts';
 import type { CallContext, ResultInfo } from '../policies/policy.ts';
 import type { RetryCallOptions } from '../policies/retry-options.ts';
 
@@ -24,8 +25,6 @@ export interface CallOptions {
   breaker?: false;
   /** `false` lets this call bypass the bulkhead. */
   bulkhead?: false;
-  /** Answer instead of failing, for this call. */
-  fallback?: (error: unknown, ctx: CallContext) => unknown;
 }
 
 /** A request body; a function is called for every attempt, which makes any body replayable. */
@@ -51,6 +50,13 @@ export interface UpstreamRequestOptions extends CallOptions {
   headersTimeout?: number;
   /** Per-attempt body idle timeout, ms (default `timeouts.body`). */
   bodyTimeout?: number;
+  /**
+   * Answer instead of failing, for this call (replaces the upstream's `fallback`). Its value
+   * becomes the response by the rule of `RequestFallbackValue`: a `Response` or undici
+   * response data as is, a string, bytes or a JSON value as the body of a `200`; anything else
+   * fails the call with `STEADY_INVALID_OPTION`. So `request()` always resolves with response data.
+   */
+  fallback?: RequestFallback;
 }
 
 /** What `request()` resolves with: undici's response data. */
@@ -82,4 +88,9 @@ export interface ExecuteOptions<T> extends CallOptions {
   classify?: (result: T) => ResultInfo | undefined;
   /** Release a result that will be retried past (dump its body). */
   discard?: (result: T) => void;
+  /**
+   * Answer instead of failing, for this call: its value is what `execute()` resolves with, so it
+   * has the attempt's type. (The upstream's `fallback` answers `request()` calls only.)
+   */
+  fallback?: (error: unknown, ctx: CallContext) => T | PromiseLike<T>;
 }

@@ -5,7 +5,8 @@ import { EventHub, type Disposer, type UpstreamEventName, type UpstreamEvents } 
 import { watchBody } from '../http/request-body.ts';
 import { isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamOptions } from '../options/resolve.ts';
-import { NEVER_SIGNAL, type FallbackHandler } from '../policies/index.ts';
+import { answeringWithResponse, type RequestFallback } from '../http/fallback-response.ts';
+import { FallbackPolicy, NEVER_SIGNAL } from '../policies/index.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
 import { ATTEMPT_OBSERVER } from '../pool/stale-replay.ts';
@@ -37,6 +38,8 @@ export class Upstream {
   readonly #pool: SteadyPool;
   readonly #pipeline: Pipeline;
   readonly #calls = new CallTracker();
+  /** The upstream's `fallback`, answering `request()` calls with response data (null: none). */
+  readonly #requestFallback: FallbackPolicy | null;
   #closing: Promise<void> | undefined;
   #closed = false;
 
@@ -77,6 +80,7 @@ export class Upstream {
     });
     this.dispatcher = this.#pool.dispatcher;
     this.#pipeline = createUpstreamPipeline(resolved, { events: this.#events });
+    this.#requestFallback = resolved.fallback === false ? null : responseFallback(resolved.fallback);
   }
 
   /** The circuit breaker, for operators: `isolate()`, `reset()`, `state`. Null when turned off. */
@@ -92,6 +96,8 @@ export class Upstream {
   /**
    * Send a request with every policy applied. Resolves with undici's response data
    * (`statusCode`, `headers`, `body`); HTTP error statuses are responses, not errors.
+   * A `fallback` (the upstream's or this call's) answers with response data too: see
+   * `RequestFallbackValue` for how its value becomes one, and `fallbackAnswer()` to tell it apart.
    */
   request(path: string, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
     const invalid = checkCallOptions(options, this.name, true) ?? this.#pipeline.checkRetryOverride(options.retry);
@@ -130,9 +136,10 @@ export class Upstream {
         // Told when the request gets a socket: queueing for one is never blamed on the upstream.
         [ATTEMPT_OBSERVER]: ctx as CallState,
       } as Dispatcher.RequestOptions);
+    const fallback = options.fallback === undefined ? this.#requestFallback : responseFallback(options.fallback);
     // The total deadline and the caller's signal stay in force while the body streams (undici
     // destroys the body when the call's signal fires); `held` ends them when the body closes.
-    return this.#call<UpstreamResponse>(attempt, shape, options, held);
+    return this.#call<UpstreamResponse>(attempt, shape, options, held, fallback);
   }
 
   /**
@@ -152,7 +159,8 @@ export class Upstream {
       discard: options.discard,
       observed: false,
     };
-    return this.#call(attempt, shape, options, undefined);
+    const fallback = options.fallback === undefined ? null : new FallbackPolicy(options.fallback);
+    return this.#call(attempt, shape, options, undefined, fallback);
   }
 
   #call<T>(
@@ -160,6 +168,7 @@ export class Upstream {
     shape: CallShape,
     options: CallOptions,
     retain: CallContext['retain'],
+    fallback: FallbackPolicy | null,
   ): Promise<T> {
     const ctx = new CallState(
       this.name,
@@ -179,9 +188,7 @@ export class Upstream {
       return Promise.reject(new ClosedError({ upstream: this.name, method: shape.method, url: ctx.url }));
     }
     this.#calls.start();
-    return this.#pipeline
-      .run(this.#runAttempt, ctx, options.fallback as FallbackHandler | undefined)
-      .then(this.#succeeded, this.#failed) as Promise<T>;
+    return this.#pipeline.run(this.#runAttempt, ctx, fallback).then(this.#succeeded, this.#failed) as Promise<T>;
   }
 
   /** One attempt: the call's own function, with undici's errors turned into typed ones. */
@@ -253,6 +260,7 @@ export class Upstream {
    */
   async destroy(): Promise<void> {
     this.#closing ??= Promise.resolve();
+    this.#pipeline.fleet?.leave();
     await this.#abortEverything();
     this.#finish(false);
   }
@@ -270,6 +278,7 @@ export class Upstream {
     new ClosedError({ upstream: this.name, method: ctx.method, url: ctx.url, attempt: ctx.attempt });
 
   async #close(): Promise<void> {
+    this.#pipeline.fleet?.leave();
     this.#events.emit('closing', () => ({ upstream: this.name, inFlight: this.#calls.inFlight }));
     const deadline = Date.now() + this.options.closeTimeout;
     const drained = await this.#calls.drain(this.options.closeTimeout);
@@ -294,6 +303,11 @@ export class Upstream {
 /** Create an {@link Upstream}. Options are validated here, once; a bad one throws `STEADY_INVALID_OPTION`. */
 export function createUpstream(options: UpstreamOptions): Upstream {
   return new Upstream(options);
+}
+
+/** A fallback policy for `request()`: the fallback's value becomes response data. */
+function responseFallback(fallback: RequestFallback): FallbackPolicy {
+  return new FallbackPolicy(answeringWithResponse(fallback));
 }
 
 function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
