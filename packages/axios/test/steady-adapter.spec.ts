@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import axios, { AxiosError, isCancel } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUpstream, isTimeoutError, type Upstream } from '@steady/core';
@@ -141,7 +142,7 @@ describe('createAxios() and the Steady adapter', () => {
       signal: controller.signal,
       responseType: 'stream',
     });
-    const stream = res.data as import('node:stream').Readable;
+    const stream = res.data as Readable;
     const failed = new Promise<unknown>((resolve) => stream.once('error', resolve));
     stream.resume();
     controller.abort();
