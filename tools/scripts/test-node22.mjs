@@ -12,6 +12,7 @@ const projects = [
   'packages/ky',
   'packages/nest',
   'packages/redis',
+  'packages/otel',
   'packages/cli',
   'tools/fault-server',
 ];

@@ -11,7 +11,7 @@ import type { RequestFallbackValue, UpstreamRequestOptions } from '@steady/core'
  */
 export interface SteadyRequestOptions extends Pick<
   UpstreamRequestOptions,
-  'retry' | 'idempotent' | 'timeout' | 'breaker' | 'bulkhead' | 'headersTimeout' | 'bodyTimeout'
+  'retry' | 'idempotent' | 'timeout' | 'breaker' | 'bulkhead' | 'hedge' | 'headersTimeout' | 'bodyTimeout'
 > {
   /**
    * Answer instead of failing: called with the `AxiosError` the call would reject with

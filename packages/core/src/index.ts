@@ -65,6 +65,14 @@ export {
   type TimeoutPhase,
 } from './errors/errors.ts';
 export type { BreakerState, Disposer, UpstreamEventName, UpstreamEvents } from './events/events.ts';
+export {
+  STEADY_CHANNELS,
+  liveUpstreams,
+  type AttemptTraceMessage,
+  type CallTraceMessage,
+  type UpstreamLifecycleMessage,
+  type UpstreamSocketMessage,
+} from './events/diagnostics.ts';
 export { IDEMPOTENT_METHODS, headerValue, isIdempotentRequest, isReplayableBody } from './http/request-facts.ts';
 export {
   compose,
@@ -77,6 +85,7 @@ export {
 export {
   DEFAULT_BULKHEAD_OPTIONS,
   DEFAULT_CIRCUIT_BREAKER_OPTIONS,
+  DEFAULT_HEDGE_OPTIONS,
   DEFAULT_IDEMPOTENT_METHODS,
   DEFAULT_RETRY_BUDGET_OPTIONS,
   DEFAULT_RETRY_OPTIONS,
@@ -89,6 +98,9 @@ export {
   type CircuitBreakerPolicy,
   type CircuitBreakerStats,
   type FallbackHandler,
+  type HedgeDelay,
+  type HedgeOptions,
+  type HedgeStats,
   type RetryBudgetOptions,
   type RetryCallOptions,
   type RetryBudgetStats,

@@ -11,6 +11,8 @@ import {
   type RetryCallOptions,
   type UpstreamRequestOptions,
   type Disposer,
+  type HedgeOptions,
+  type HedgeStats,
   type RequestFallbackValue,
   type TimeoutPhase,
   type Upstream,
@@ -41,6 +43,24 @@ describe('public types', () => {
     const methods: UpstreamRequestOptions = { retry: { methods: ['POST'] } };
     const fine: UpstreamRequestOptions = { retry: { retries: 3, baseDelay: 50, statuses: [503], budget: false } };
     void [typo, budget, methods, fine];
+  });
+
+  it('hedge and pool.http2 are typed, per upstream and per call', () => {
+    const ok: UpstreamOptions = {
+      origin: 'https://x',
+      hedge: { delay: 'p95', maxHedges: 2 },
+      pool: { http2: { pingInterval: 5_000, maxConcurrentStreams: 50 } },
+    };
+    void ok;
+    // @ts-expect-error: an adaptive delay is p90, p95 or p99
+    const badDelay: UpstreamOptions = { origin: 'https://x', hedge: { delay: 'p50' } };
+    void badDelay;
+    // @ts-expect-error: hedging is off with false, not true
+    const badHedge: UpstreamOptions = { origin: 'https://x', hedge: true };
+    void badHedge;
+    expectTypeOf<Parameters<Upstream['request']>[1]>().toMatchTypeOf<{ hedge?: false | HedgeOptions } | undefined>();
+    expectTypeOf<UpstreamStats['hedge']>().toEqualTypeOf<HedgeStats>();
+    expectTypeOf<UpstreamEvents['hedge']>().toHaveProperty('attempt').toEqualTypeOf<number>();
   });
 
   it('request resolves undici response data; execute returns what the attempt returns', () => {

@@ -126,6 +126,7 @@ function applyCallOptions(
   if (call.idempotent !== undefined) options.idempotent = call.idempotent;
   if (call.breaker !== undefined) options.breaker = call.breaker;
   if (call.bulkhead !== undefined) options.bulkhead = call.bulkhead;
+  if (call.hedge !== undefined) options.hedge = call.hedge;
   if (call.fallback !== undefined) options.fallback = call.fallback;
 }
 

@@ -9,6 +9,7 @@ export {
   type SteadyUpstreamHealth,
 } from './steady-health.indicator.ts';
 export { MissingPeerError } from './optional-peer.ts';
+export { SteadyTelemetry } from './steady-telemetry.ts';
 export type {
   SteadyModuleAsyncOptions,
   SteadyModuleExtras,

@@ -29,6 +29,17 @@ export interface SteadyModuleOptions {
    * with a letter or digit; it becomes part of the injection tokens (`steady:upstream:<name>`).
    */
   upstreams: Record<string, SteadyUpstreamOptions>;
+  /* eslint-disable @typescript-eslint/ban-ts-comment, @typescript-eslint/consistent-type-imports */
+  /**
+   * OpenTelemetry metrics (and spans, with `tracing`) for every upstream of the process,
+   * through the optional peer `@steady/otel`: `true` for the global providers, or the
+   * options of its `instrumentSteady()`. Shut down with the application.
+   * (`@steady/otel` is an optional peer: without it the options are `any`, not an error under
+   * `skipLibCheck: false`.)
+   * @default false
+   * @ts-ignore optional peer */
+  otel?: boolean | import('@steady/otel').InstrumentSteadyOptions;
+  /* eslint-enable @typescript-eslint/ban-ts-comment, @typescript-eslint/consistent-type-imports */
 }
 
 /** Options that shape the module definition rather than the upstreams. */

@@ -4,6 +4,7 @@ import { createNameProviders } from './client-providers.ts';
 import { declaredNames, type DeclaredUpstreams } from './resolve-module-options.ts';
 import { SteadyHealthIndicator } from './steady-health.indicator.ts';
 import type { SteadyModuleAsyncOptions, SteadyModuleExtras, SteadyModuleOptions } from './steady-options.ts';
+import { SteadyTelemetry } from './steady-telemetry.ts';
 import { SteadyUpstreams } from './steady-upstreams.ts';
 import { ConfigurableSteadyModule, MODULE_OPTIONS_TOKEN } from './steady.module-definition.ts';
 import { STEADY_DECLARED_UPSTREAMS } from './steady.tokens.ts';
@@ -12,8 +13,8 @@ import { STEADY_DECLARED_UPSTREAMS } from './steady.tokens.ts';
  * Steady upstreams as Nest providers. Per upstream name it provides the `Upstream`
  * (`@InjectUpstream`), an axios instance (`@InjectAxios`) and a ky instance
  * (`@InjectKy`) that share the upstream's pool and policies; it also provides
- * {@link SteadyUpstreams} and {@link SteadyHealthIndicator}, and closes every
- * upstream gracefully on application shutdown.
+ * {@link SteadyUpstreams}, {@link SteadyHealthIndicator} and {@link SteadyTelemetry} (the
+ * `otel` option), and closes every upstream gracefully on application shutdown.
  */
 export class SteadyModule {
   /**
@@ -71,6 +72,11 @@ function withUpstreamProviders(definition: DynamicModule, declared: DeclaredUpst
       inject: [MODULE_OPTIONS_TOKEN, STEADY_DECLARED_UPSTREAMS],
     },
     {
+      provide: SteadyTelemetry,
+      useFactory: (options: unknown) => SteadyTelemetry.create(options),
+      inject: [MODULE_OPTIONS_TOKEN],
+    },
+    {
       provide: SteadyHealthIndicator,
       useFactory: (upstreams: SteadyUpstreams, moduleRef: ModuleRef) => new SteadyHealthIndicator(upstreams, moduleRef),
       inject: [SteadyUpstreams, ModuleRef],
@@ -81,6 +87,6 @@ function withUpstreamProviders(definition: DynamicModule, declared: DeclaredUpst
     ...definition,
     module: SteadyModule,
     providers,
-    exports: [SteadyUpstreams, SteadyHealthIndicator, ...perName.map((provider) => provider.provide)],
+    exports: [SteadyUpstreams, SteadyHealthIndicator, SteadyTelemetry, ...perName.map((provider) => provider.provide)],
   };
 }

@@ -18,10 +18,10 @@ export interface BenchArgs {
   upstream: UpstreamChoice;
 }
 
-const ALL: readonly SectionName[] = ['throughput', 'scaling', 'queue', 'faults'];
+const ALL: readonly SectionName[] = ['throughput', 'scaling', 'queue', 'faults', 'hedge', 'h2'];
 
 /** Usage text. */
-export const USAGE = `usage: npm run bench -- [--quick] [--update-docs] [--only throughput,scaling,queue,faults]
+export const USAGE = `usage: npm run bench -- [--quick] [--update-docs] [--only throughput,scaling,queue,faults,hedge,h2]
                         [--requests N] [--rounds N] [--clients LIST] [--upstream auto|nginx|node]
                         [--cpu-prof] [--no-pin] [--help]
   --quick        smoke run, under a minute (2k requests per throughput run)

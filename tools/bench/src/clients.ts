@@ -11,6 +11,7 @@ import type { UpstreamOptions } from '@steady/core';
 import { axiosCalls, countingPool, fetchStatus, JSON_HEADERS, status, steadyOptions } from './client-kit.ts';
 import { axiosRetryClient, cockatielClient, gotClient, undiciRetryClient } from './clients-peers.ts';
 import { steadyFleetClient } from './fleet-client.ts';
+import { steadyOtelClient } from './otel-client.ts';
 
 /** One client instance bound to one origin. */
 export interface BenchClient {
@@ -185,6 +186,7 @@ export const CLIENTS: readonly ClientSpec[] = [
   steadyKyClient,
   gotClient,
   steadyFleetClient,
+  steadyOtelClient,
 ];
 
 /** The clients whose modules load here; the rest are returned as `missing` with the reason. */

@@ -26,7 +26,7 @@ export interface BenchSettings {
 }
 
 /** Section names, as in `--only`. */
-export type SectionName = 'throughput' | 'scaling' | 'queue' | 'faults';
+export type SectionName = 'throughput' | 'scaling' | 'queue' | 'faults' | 'hedge' | 'h2';
 
 /** Everything a section needs. */
 export interface BenchContext {

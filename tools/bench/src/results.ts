@@ -4,6 +4,7 @@
 import type { FaultRow } from './faults.ts';
 import type { QueueRow, ScalingRow } from './scaling.ts';
 import { ratio } from './stats.ts';
+import type { H2Row, HedgeRow } from './tail-latency.ts';
 import type { ThroughputRow } from './throughput.ts';
 
 /** Everything one run measured. */
@@ -30,6 +31,10 @@ export interface BenchResults {
   scaling: ScalingRow[];
   queue: QueueRow[];
   faults: FaultRow[];
+  /** Tail latency with and without hedging (`hedge` section). */
+  hedge?: HedgeRow[];
+  /** HTTP/2 vs HTTP/1.1 on one server (`h2` section). */
+  h2?: H2Row[];
   targets: TargetCheck[];
 }
 
@@ -74,6 +79,7 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[]
       `${fmt(overFetch)}×`,
     ),
     ratioTarget('steady-ky', 'withSteady(ky) ≥ 1.6× ky default (req/s)', 1.6, 'vsPlain'),
+    ratioTarget('steady-otel', 'Steady + @steady/otel ≥ 0.95× Steady core (req/s)', 0.95, 'vsPlain'),
   ];
 
   // Sockets: every Steady client stays within its pool everywhere it was measured.

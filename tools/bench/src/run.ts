@@ -16,6 +16,7 @@ import { renderReport } from './render-table.ts';
 import { evaluateTargets } from './results.ts';
 import type { BenchResults } from './results.ts';
 import { runQueue, runScaling } from './scaling.ts';
+import { renderTailTables, runH2, runHedge } from './tail-latency.ts';
 import { runThroughput } from './throughput.ts';
 import { startThroughputUpstream } from './throughput-upstream.ts';
 import { spawnUpstream } from './upstream.ts';
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
     const faultCtx = { ...ctx, clients: ctx.clients.filter((c) => !c.throughputOnly) };
     partial.faults = await runFaults(faultCtx, faultPlan(settings.quick, connections));
   }
+  if (settings.sections.has('hedge')) partial.hedge = await runHedge(ctx);
+  if (settings.sections.has('h2')) partial.h2 = await runH2(ctx);
 
   partial.environment.loadAverage.push(loadavg()[0]!);
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
     mkdirSync(`${ROOT}docs`, { recursive: true });
     writeFileSync(`${ROOT}docs/bench.svg`, svg);
   }
-  process.stdout.write(`${renderReport(results)}\n`);
+  process.stdout.write(`${renderReport(results)}\n${renderTailTables(results.hedge ?? [], results.h2 ?? [])}\n`);
   ctx.log(`wrote tmp/bench/results.json and tmp/bench/chart.svg${args.updateDocs ? ' and docs/bench.svg' : ''}`);
   process.exit(0);
 }

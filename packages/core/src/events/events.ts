@@ -14,6 +14,8 @@ export interface UpstreamEvents {
   retryBudgetExhausted: { upstream: string; method: string; url: string | undefined; attempt: number; reason: string };
   /** The circuit breaker changed state. */
   breakerStateChange: { upstream: string; from: BreakerState; to: BreakerState; reason: string };
+  /** A hedged copy of a slow idempotent request was sent (`attempt` is its attempt number). */
+  hedge: { upstream: string; method: string; url: string | undefined; attempt: number; delay: number };
   /** A call was rejected without I/O (breaker open, bulkhead full, closed). */
   rejected: { upstream: string; code: string };
   /** A deadline fired. */

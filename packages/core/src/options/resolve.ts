@@ -5,6 +5,9 @@ import {
   resolveRetryOptions,
   type BulkheadOptions,
   type CircuitBreakerOptions,
+  type HedgeOptions,
+  type ResolvedHedgeOptions,
+  resolveHedgeOptions,
   type ResolvedBulkheadOptions,
   type ResolvedCircuitBreakerOptions,
   type ResolvedRetryOptions,
@@ -36,6 +39,8 @@ export interface UpstreamOptions extends TransportOptions {
    * @default none: breaker and budget are per process
    */
   fleet?: Fleet;
+  /** Hedged requests for slow idempotent calls (per call: `hedge` in the call options). @default false */
+  hedge?: false | HedgeOptions;
 }
 
 /** Options after validation and defaults; frozen. */
@@ -45,6 +50,7 @@ export interface ResolvedUpstreamOptions extends ResolvedTransportOptions {
   bulkhead: ResolvedBulkheadOptions | false;
   fallback: RequestFallback | false;
   fleet: Fleet | false;
+  hedge: ResolvedHedgeOptions | false;
 }
 
 /** Validate every option once, at construction; a bad one throws `STEADY_INVALID_OPTION` naming its path. */
@@ -57,9 +63,15 @@ export function resolveUpstreamOptions(options: UpstreamOptions): ResolvedUpstre
     bulkhead: resolveBulkheadOptions(
       options.bulkhead,
       'bulkhead',
-      transport.pool.connections * transport.pool.pipelining,
+      // "Slots" of the pool: one per HTTP/1.1 socket and pipelined request; with HTTP/2 one per
+      // 8 streams, so that the bulkhead admits about as many calls as the connections have streams.
+      transport.pool.connections *
+        (transport.pool.http2 === false
+          ? transport.pool.pipelining
+          : Math.ceil(transport.pool.http2.maxConcurrentStreams / 8)),
     ),
     fallback: resolveFallbackOptions(options.fallback, 'fallback') as RequestFallback | false,
     fleet: resolveFleet('fleet', options.fleet),
+    hedge: resolveHedgeOptions(options.hedge, 'hedge', transport.timeouts.total),
   });
 }

@@ -28,6 +28,39 @@ describe('resolveTransportOptions', () => {
     expect(resolveTransportOptions({ origin, loadBalancerIdleTimeout: 1_000 }).pool.idleTimeout).toBe(800);
   });
 
+  it('pool.http2: true takes the defaults and makes the pool small; an object sets ping and streams', () => {
+    const on = resolveTransportOptions({ origin, pool: { http2: true } });
+    expect(on.pool.http2).toEqual({ pingInterval: 10_000, maxConcurrentStreams: 100 });
+    expect(on.pool.connections).toBe(DEFAULT_TRANSPORT_OPTIONS.http2Connections);
+    const custom = resolveTransportOptions({
+      origin,
+      pool: { http2: { pingInterval: 0, maxConcurrentStreams: 10 }, connections: 5 },
+    });
+    expect(custom.pool.http2).toEqual({ pingInterval: 0, maxConcurrentStreams: 10 });
+    expect(custom.pool.connections).toBe(5);
+    expect(resolveTransportOptions({ origin, pool: { http2: false } }).pool.http2).toBe(false);
+  });
+
+  it.each([
+    ['yes', 'pool.http2'],
+    [null, 'pool.http2'],
+    [{ pingInterval: 50 }, 'pool.http2.pingInterval'],
+    [{ pingInterval: 1.5e6 }, 'pool.http2.pingInterval'],
+    [{ pingInterval: 150.5 }, 'pool.http2.pingInterval'],
+    [{ maxConcurrentStreams: 0 }, 'pool.http2.maxConcurrentStreams'],
+    [{ maxConcurrentStreams: 20_000 }, 'pool.http2.maxConcurrentStreams'],
+    [{ pingIntervall: 1_000 }, 'pool.http2.pingIntervall'],
+  ])('rejects pool.http2 = %j, naming %s', (http2, path) => {
+    let error: unknown;
+    try {
+      resolveTransportOptions({ origin, pool: { http2 } });
+    } catch (e) {
+      error = e;
+    }
+    expect(isInvalidOptionError(error)).toBe(true);
+    expect((error as InvalidOptionError).option).toBe(path);
+  });
+
   it('accepts a URL object and a custom name', () => {
     const r = resolveTransportOptions({ origin: new URL('https://api.example.com'), name: 'payments' });
     expect(r.name).toBe('payments');

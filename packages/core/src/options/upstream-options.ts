@@ -1,13 +1,29 @@
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '../errors/errors.ts';
-import { booleanOr, byteSizeOr, deadlineOr, durationIn, integerIn, knownKeys, nameOr, objectOr } from './validate.ts';
+import { byteSizeOr, deadlineOr, durationIn, integerIn, knownKeys, nameOr, objectOr } from './validate.ts';
 import { resolveTlsOptions, type TlsOptions } from './tls-options.ts';
+
+/** HTTP/2 options of the pool (`pool.http2`). */
+export interface Http2Options {
+  /**
+   * Send a PING on every HTTP/2 connection this often, ms (0 turns it off); a connection whose
+   * PINGs go unanswered for `max(2 × pingInterval, 1 000)` ms — a peer that stopped answering
+   * without closing (paused, partitioned) — is destroyed and replaced. 0 or 100…600 000.
+   * @default 10_000
+   */
+  pingInterval?: number;
+  /** Streams per connection at most, 1…10 000 (the server's SETTINGS can lower it). @default 100 */
+  maxConcurrentStreams?: number;
+}
+
+/** {@link Http2Options} after defaults. */
+export type ResolvedHttp2Options = Readonly<Required<Http2Options>>;
 
 /** Connection pool options (one undici pool per origin). */
 export interface PoolOptions {
   /**
    * Most sockets to the origin, whatever the burst.
-   * @default cores × 10, clamped to 10…100
+   * @default cores × 10, clamped to 10…100; 2 with `http2` (each multiplexes `maxConcurrentStreams` calls)
    */
   connections?: number;
   /**
@@ -22,8 +38,13 @@ export interface PoolOptions {
   pipelining?: number;
   /** Recycle a socket after this many requests; 0 = never. @default 0 */
   maxRequestsPerConnection?: number;
-  /** Negotiate HTTP/2 (ALPN) and multiplex. @default false */
-  http2?: boolean;
+  /**
+   * HTTP/2: negotiated with ALPN on `https:`, spoken with prior knowledge (h2c) on `http:`;
+   * many calls multiplexed on few connections, PING keep-alive, graceful GOAWAY.
+   * `true` takes the default {@link Http2Options}.
+   * @default false
+   */
+  http2?: boolean | Http2Options;
   /**
    * TLS options for `https:` origins (see {@link TlsOptions} for the keys); validated by name and
    * type. Verification stays on unless `rejectUnauthorized: false` is given by name.
@@ -75,7 +96,7 @@ export interface ResolvedTransportOptions {
   name: string;
   origin: URL;
   loadBalancerIdleTimeout: number | undefined;
-  pool: Required<Omit<PoolOptions, 'tls'>> & { tls: PoolOptions['tls'] };
+  pool: Required<Omit<PoolOptions, 'tls' | 'http2'>> & { tls: PoolOptions['tls']; http2: ResolvedHttp2Options | false };
   timeouts: Required<TimeoutOptions>;
   closeTimeout: number;
 }
@@ -93,6 +114,12 @@ export const DEFAULT_TRANSPORT_OPTIONS = Object.freeze({
   maxRequestsPerConnection: 0,
   /** HTTP/1.1 unless asked: undici 8 would negotiate h2 by default. */
   http2: false,
+  /** With HTTP/2 each connection multiplexes many calls: two keep a spare if one dies. */
+  http2Connections: 2,
+  /** Finds a dead peer within seconds on a busy or idle connection, at one tiny frame per 10 s. */
+  pingInterval: 10_000,
+  /** Node's and most servers' own limit; the server's SETTINGS can lower it. */
+  maxConcurrentStreams: 100,
   /** Detect dead peers on long-idle sockets well before an LB forgets them. */
   keepAliveInitialDelay: 15_000,
   /** 64 MiB: far above any API answer, yet a runaway or hostile body cannot take the heap. */
@@ -119,6 +146,7 @@ const TOP_KEYS = [
   'breaker',
   'bulkhead',
   'fallback',
+  'hedge',
   'fleet',
 ] as const;
 const POOL_KEYS = [
@@ -160,6 +188,7 @@ export function resolveTransportOptions(input: unknown): ResolvedTransportOption
   }
   const tls = resolveTlsOptions(pool.tls, 'pool.tls');
 
+  const http2 = resolveHttp2Options(pool.http2);
   const timeouts = objectOr<TimeoutOptions>('timeouts', options.timeouts) ?? {};
   knownKeys('timeouts', timeouts, TIMEOUT_KEYS);
 
@@ -168,7 +197,13 @@ export function resolveTransportOptions(input: unknown): ResolvedTransportOption
     origin,
     loadBalancerIdleTimeout: lb,
     pool: {
-      connections: integerIn('pool.connections', pool.connections, 1, 10_000, D.connections(availableParallelism())),
+      connections: integerIn(
+        'pool.connections',
+        pool.connections,
+        1,
+        10_000,
+        http2 === false ? D.connections(availableParallelism()) : D.http2Connections,
+      ),
       idleTimeout,
       connectTimeout: durationIn('pool.connectTimeout', pool.connectTimeout, 1, 10 * 60_000, D.connectTimeout),
       pipelining: integerIn('pool.pipelining', pool.pipelining, 1, 100, D.pipelining),
@@ -179,7 +214,7 @@ export function resolveTransportOptions(input: unknown): ResolvedTransportOption
         Number.MAX_SAFE_INTEGER,
         D.maxRequestsPerConnection,
       ),
-      http2: booleanOr('pool.http2', pool.http2, D.http2),
+      http2,
       tls,
       keepAliveInitialDelay: durationIn(
         'pool.keepAliveInitialDelay',
@@ -197,6 +232,34 @@ export function resolveTransportOptions(input: unknown): ResolvedTransportOption
     },
     closeTimeout: durationIn('closeTimeout', options.closeTimeout, 0, HOUR, D.closeTimeout),
   };
+}
+
+function resolveHttp2Options(value: unknown): ResolvedHttp2Options | false {
+  const D = DEFAULT_TRANSPORT_OPTIONS;
+  if (value === undefined || value === false) return false;
+  if (value !== true && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new InvalidOptionError('pool.http2', 'true, false or { pingInterval?, maxConcurrentStreams? }', value);
+  }
+  const options: Http2Options = value === true ? {} : (value as Http2Options);
+  knownKeys('pool.http2', options, ['pingInterval', 'maxConcurrentStreams']);
+  const ping = options.pingInterval;
+  if (
+    ping !== undefined &&
+    ping !== 0 &&
+    (typeof ping !== 'number' || !Number.isInteger(ping) || ping < 100 || ping > 600_000)
+  ) {
+    throw new InvalidOptionError('pool.http2.pingInterval', '0 (off) or an integer number of ms in 100…600000', ping);
+  }
+  return Object.freeze({
+    pingInterval: ping ?? D.pingInterval,
+    maxConcurrentStreams: integerIn(
+      'pool.http2.maxConcurrentStreams',
+      options.maxConcurrentStreams,
+      1,
+      10_000,
+      D.maxConcurrentStreams,
+    ),
+  });
 }
 
 function resolveOrigin(value: unknown): URL {

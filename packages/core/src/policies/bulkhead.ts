@@ -143,6 +143,21 @@ export class BulkheadPolicy implements Policy {
   };
 
   /**
+   * Take a slot without waiting (a hedged copy asks): false when every slot is taken or calls
+   * are already waiting, so a copy never overtakes a queued call. Give it back with {@link release}.
+   */
+  tryAcquire(): boolean {
+    if (this.#running >= this.options.maxConcurrent || this.#queue.size > 0) return false;
+    this.#running++;
+    return true;
+  }
+
+  /** Give back a slot taken with {@link tryAcquire}. */
+  release(): void {
+    this.#release();
+  }
+
+  /**
    * Every waiting call leaves the queue at once, rejected with `reasonFor(ctx)`; the queue's
    * timer is cleared. Running calls keep their slots. For `close()` and `destroy()`.
    */

@@ -5,10 +5,12 @@ import {
   isCircuitOpenError,
   isClosedError,
   isInvalidRequestError,
+  isNetworkError,
   isResponseTooLargeError,
   isTimeoutError,
   isTlsError,
 } from '../errors/errors.ts';
+import { isRefusedStream } from '../http/refused-stream.ts';
 import type { BreakerState } from '../events/events.ts';
 import type { ResolvedCircuitBreakerOptions } from './breaker/breaker-options.ts';
 import { SlidingWindow } from './breaker/sliding-window.ts';
@@ -292,7 +294,9 @@ function neverReachedUpstream(error: unknown): boolean {
     isBulkheadFullError(error) ||
     isClosedError(error) ||
     isInvalidRequestError(error) ||
-    (isTimeoutError(error) && error.phase === 'queue')
+    (isTimeoutError(error) && error.phase === 'queue') ||
+    // An HTTP/2 stream refused by a GOAWAY (a graceful restart) or REFUSED_STREAM: never processed.
+    (isNetworkError(error) && error.delivery === 'not-sent' && isRefusedStream(error.cause))
   );
 }
 

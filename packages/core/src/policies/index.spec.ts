@@ -6,6 +6,7 @@ import {
   CircuitBreakerPolicy,
   createPipeline,
   FallbackPolicy,
+  HedgePolicy,
   resolveBulkheadOptions,
   resolveCircuitBreakerOptions,
   resolveRetryOptions,
@@ -58,9 +59,16 @@ afterEach(() => {
 });
 
 describe('createPipeline', () => {
-  it('composes fallback → bulkhead → timeout → retry → breaker, outermost first', async () => {
+  it('composes fallback → bulkhead → timeout → retry → hedge → breaker, outermost first', async () => {
     const order: string[] = [];
-    for (const Class of [FallbackPolicy, BulkheadPolicy, TimeoutPolicy, RetryPolicy, CircuitBreakerPolicy]) {
+    for (const Class of [
+      FallbackPolicy,
+      BulkheadPolicy,
+      TimeoutPolicy,
+      RetryPolicy,
+      HedgePolicy,
+      CircuitBreakerPolicy,
+    ]) {
       const original = Class.prototype.execute;
       vi.spyOn(Class.prototype, 'execute').mockImplementation(function (this: Policy, next, ctx) {
         order.push(this.name);
@@ -68,20 +76,21 @@ describe('createPipeline', () => {
       });
     }
     const { policy, run } = pipeline({ fallback: () => 'fallback' });
-    expect(policy.name).toBe('fallback → bulkhead → timeout → retry → breaker');
+    expect(policy.name).toBe('fallback → bulkhead → timeout → retry → hedge → breaker');
     const result = run(async () => {
       order.push('attempt');
       return fakeResponse(200);
     });
     await vi.runAllTimersAsync();
     expect((await result).value).toEqual(fakeResponse(200));
-    expect(order).toEqual(['fallback', 'bulkhead', 'timeout', 'retry', 'breaker', 'attempt']);
+    expect(order).toEqual(['fallback', 'bulkhead', 'timeout', 'retry', 'hedge', 'breaker', 'attempt']);
   });
 
   it('leaves out policies turned off and exposes the parts', () => {
     const events = new EventHub();
     const p = createPipeline({ retry: false, breaker: false, bulkhead: false }, { upstream: 'x', events });
-    expect(p.policy.name).toBe('timeout');
+    expect(p.policy.name).toBe('timeout → hedge');
+    expect(p.hedge.options).toBe(false);
     expect([p.retry, p.breaker, p.bulkhead, p.budget]).toEqual([null, null, null, null]);
     const full = pipeline({ retry: {} });
     expect(full.budget).toBe(full.retry?.budget);

@@ -10,14 +10,19 @@
  * 3. **timeout** (total deadline) derives the signal every inner policy and attempt sees and
  *    rejects the call at the deadline: retries and backoff sleeps live inside it.
  * 4. **retry** runs attempts under the deadline and the budget.
- * 5. **breaker** judges each attempt separately; a retry sees its `CircuitOpenError` and does
- *    not retry it, so an open breaker ends the call at once.
- * 6. the attempt.
+ * 5. **hedge** (off unless asked) races copies of a slow first attempt; inside retry, so a
+ *    retry never restarts a hedged round and each copy takes an attempt number (and a retry
+ *    from the budget): hedges and retries share one count and cannot multiply.
+ * 6. **breaker** judges each attempt (each hedged copy) separately; a retry sees its
+ *    `CircuitOpenError` and does not retry it, so an open breaker ends the call at once.
+ * 7. the attempt.
  */
 import { BulkheadPolicy, type ResolvedBulkheadOptions } from './bulkhead.ts';
 import type { PolicyDeps } from './call-context.ts';
 import { CircuitBreakerPolicy, type ResolvedCircuitBreakerOptions } from './circuit-breaker.ts';
 import { FallbackPolicy, type ResolvedFallbackOptions } from './fallback.ts';
+import { HedgePolicy } from './hedge.ts';
+import type { ResolvedHedgeOptions } from './hedge-options.ts';
 import { compose, type CallContext, type Policy } from './policy.ts';
 import type { ResolvedRetryOptions } from './retry-options.ts';
 import { RetryPolicy } from './retry.ts';
@@ -30,12 +35,15 @@ export interface ResolvedPipelineOptions {
   breaker: ResolvedCircuitBreakerOptions | false;
   bulkhead: ResolvedBulkheadOptions | false;
   fallback?: ResolvedFallbackOptions | false | undefined;
+  hedge?: ResolvedHedgeOptions | false | undefined;
 }
 
 /** An upstream's composed policy and handles on each part (null when turned off). */
 export interface Pipeline {
-  /** fallback → bulkhead → timeout → retry → breaker → attempt. */
+  /** fallback → bulkhead → timeout → retry → hedge → breaker → attempt. */
   readonly policy: Policy;
+  /** Always present (a call can ask for hedging); `options` is false when the upstream does not hedge. */
+  readonly hedge: HedgePolicy;
   readonly retry: RetryPolicy | null;
   readonly breaker: CircuitBreakerPolicy | null;
   readonly bulkhead: BulkheadPolicy | null;
@@ -54,7 +62,8 @@ export function createPipeline(resolved: ResolvedPipelineOptions, deps: PolicyDe
   const bulkhead = resolved.bulkhead === false ? null : new BulkheadPolicy(resolved.bulkhead);
   const fallback = resolved.fallback ? new FallbackPolicy(resolved.fallback) : null;
   const timeout = new TimeoutPolicy();
-  const policies: Policy[] = [fallback, bulkhead, timeout, retry, breaker].filter(
+  const hedge = new HedgePolicy(resolved.hedge ?? false, { budget: retry?.budget ?? null, bulkhead });
+  const policies: Policy[] = [fallback, bulkhead, timeout, retry, hedge, breaker].filter(
     (p): p is NonNullable<typeof p> => p !== null,
   );
   return {
@@ -62,6 +71,7 @@ export function createPipeline(resolved: ResolvedPipelineOptions, deps: PolicyDe
     retry,
     breaker,
     bulkhead,
+    hedge,
     budget: retry?.budget ?? null,
     abortAll(reasonFor) {
       // The queue first: a slot freed by an aborted call must not start a queued one.
@@ -128,6 +138,18 @@ export {
   type ResolvedBulkheadOptions,
 } from './bulkhead.ts';
 export { createTimeoutPolicy, NEVER_SIGNAL, TimeoutPolicy } from './timeout.ts';
+export {
+  checkHedgeFits,
+  createHedgePolicy,
+  DEFAULT_HEDGE_OPTIONS,
+  HedgePolicy,
+  resolveHedgeOptions,
+  type HedgeDeps,
+  type HedgeDelay,
+  type HedgeOptions,
+  type HedgeStats,
+  type ResolvedHedgeOptions,
+} from './hedge.ts';
 export {
   createFallbackPolicy,
   DEFAULT_FALLBACK_OPTIONS,

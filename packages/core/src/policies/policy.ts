@@ -1,5 +1,6 @@
 import type { EventHub } from '../events/events.ts';
 import type { RetryCallOptions } from './retry-options.ts';
+import type { HedgeOptions } from './hedge-options.ts';
 
 /** What a policy can learn about an attempt's result (an HTTP response) without owning it. */
 export interface ResultInfo {
@@ -16,6 +17,8 @@ export interface PolicyOverrides {
   bulkhead?: false;
   /** Total deadline for this call in ms (replaces `timeouts.total`). */
   timeout?: number;
+  /** `false` turns hedging off for this call; an object hedges it with these options. */
+  hedge?: false | HedgeOptions;
 }
 
 /**
@@ -68,6 +71,11 @@ export interface CallContext {
    * since an `execute()` attempt may pass it to anything (e.g. `fetch`).
    */
   readonly lightSignal?: boolean;
+  /**
+   * The same call with its own signal and attempt number, for one request of a hedged round
+   * (so a losing request can be aborted alone). Absent: the hedge policy copies the object.
+   */
+  fork?(signal: AbortSignal, attempt: number): CallContext;
 }
 
 /**

@@ -13,7 +13,12 @@ import { EventHub, type UpstreamEvents } from '../events/events.ts';
 import type { CallContext } from './policy.ts';
 import { DEFAULT_RETRY_OPTIONS, resolveRetryOptions, type ResolvedRetryOptions } from './retry-options.ts';
 import { RetryPolicy } from './retry.ts';
-import { createTestContext, fakeResponse, type TestContextOptions } from './test-context.ts';
+import {
+  createTestContext,
+  fakeResponse,
+  settleWithFakeTimers as run,
+  type TestContextOptions,
+} from './test-context.ts';
 
 const TOP = (): number => 0.999999; // backoff delay = its cap: 100, 200, 400…
 
@@ -42,16 +47,6 @@ function context(options: TestContextOptions = {}) {
   events.on('retry', (e) => retries.push(e));
   events.on('retryBudgetExhausted', (e) => exhausted.push(e));
   return { ctx: createTestContext({ events, ...options }), retries, exhausted };
-}
-
-/** Run to completion under fake timers; returns the value or the error. */
-async function run<T>(promise: Promise<T>, ms = 60_000): Promise<{ value?: T; error?: unknown }> {
-  const settled = promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  await vi.advanceTimersByTimeAsync(ms);
-  return settled;
 }
 
 beforeEach(() => {

@@ -110,7 +110,8 @@ export class RetryPolicy implements Policy {
       const wanted = this.#retryReason(outcome, ctx, options);
       if (wanted === undefined) return settle(outcome);
       const { reason, status, header } = wanted;
-      if (retry >= options.retries) {
+      // Hedged copies take attempt numbers too: retries and hedges share one count.
+      if (ctx.attempt >= options.retries) {
         this.#givenUp++;
         return settle(outcome);
       }

@@ -2,6 +2,7 @@
  * Test helper (not part of the public API): builds a {@link CallContext} the way the
  * upstream does, with fake HTTP-ish results `{ status, headers }`.
  */
+import { vi } from 'vitest';
 import { EventHub } from '../events/events.ts';
 import type { CallContext, PolicyOverrides } from './policy.ts';
 
@@ -55,4 +56,17 @@ export function createTestContext(options: TestContextOptions = {}): CallContext
     discard: options.discard,
     events: options.events ?? new EventHub(),
   };
+}
+
+/** Run `promise` to completion under fake timers (advancing them `ms`); returns its value or its error. */
+export async function settleWithFakeTimers<T>(
+  promise: Promise<T>,
+  ms = 60_000,
+): Promise<{ value?: T; error?: unknown }> {
+  const settled = promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  await vi.advanceTimersByTimeAsync(ms);
+  return settled;
 }

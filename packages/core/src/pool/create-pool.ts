@@ -2,6 +2,7 @@ import '../runtime/node-check.ts';
 import type { Socket } from 'node:net';
 import { buildConnector, Pool, type Dispatcher } from 'undici';
 import type { ResolvedTransportOptions } from '../options/upstream-options.ts';
+import { watchHttp2Connection } from './h2-ping-watchdog.ts';
 import { createStaleReplayInterceptor, type ReplayHooks } from './stale-replay.ts';
 import { TrackedClient } from './tracked-client.ts';
 
@@ -13,6 +14,8 @@ export interface SocketCounters {
   open: number;
   /** Most sockets open at once. */
   peakOpen: number;
+  /** HTTP/2 connections destroyed because their PINGs went unanswered (a peer that stopped answering). */
+  pingTimeouts: number;
 }
 
 /** A tuned undici pool and the dispatcher users get (the pool with the stale-socket replay). */
@@ -26,25 +29,40 @@ export interface SteadyPool {
  * One undici `Pool` per origin: at most `connections` sockets, keep-alive idle timeout
  * below the load balancer's, the server's `Keep-Alive: timeout=` hint honoured (undici
  * closes a socket a second before the hint), `noDelay` and TCP keep-alive probes on,
- * HTTP/1.1 unless `http2` is asked for.
+ * HTTP/1.1 unless `http2` is asked for (then ALPN on https, prior-knowledge h2c on http, and a
+ * PING watchdog on every HTTP/2 connection).
  */
 export function createPool(options: ResolvedTransportOptions, hooks: ReplayHooks): SteadyPool {
   const { pool: p, timeouts } = options;
-  const sockets: SocketCounters = { opened: 0, open: 0, peakOpen: 0 };
+  const sockets: SocketCounters = { opened: 0, open: 0, peakOpen: 0, pingTimeouts: 0 };
+  const h2 = p.http2;
+  const onDead = (): void => {
+    sockets.pingTimeouts++;
+  };
   const socketHooks = {
-    onSocketOpen(socket: Socket) {
+    onSocketOpen(socket: Socket, client: TrackedClient) {
+      if (
+        h2 !== false &&
+        h2.pingInterval > 0 &&
+        (socket as Socket & { alpnProtocol?: string | false }).alpnProtocol === 'h2'
+      ) {
+        watchHttp2Connection(client, socket, h2.pingInterval, onDead);
+      }
       sockets.opened++;
       sockets.open++;
       if (sockets.open > sockets.peakOpen) sockets.peakOpen = sockets.open;
       socket.once('close', () => {
         sockets.open--;
       });
+      hooks.onSocketOpen?.(socket);
     },
   };
   const connect = buildConnector({
     ...p.tls,
     timeout: p.connectTimeout,
-    allowH2: p.http2,
+    allowH2: h2 !== false,
+    // HTTP/2 over cleartext is spoken with prior knowledge (there is no ALPN without TLS).
+    useH2c: h2 !== false && options.origin.protocol === 'http:',
     maxCachedSessions: 100,
     noDelay: true,
     keepAlive: true,
@@ -60,7 +78,10 @@ export function createPool(options: ResolvedTransportOptions, hooks: ReplayHooks
     maxRequestsPerClient: p.maxRequestsPerConnection === 0 ? undefined : p.maxRequestsPerConnection,
     headersTimeout: timeouts.headers,
     bodyTimeout: timeouts.body,
-    allowH2: p.http2,
+    allowH2: h2 !== false,
+    ...(h2 === false
+      ? {}
+      : { h2Options: { pingInterval: h2.pingInterval, maxConcurrentStreams: h2.maxConcurrentStreams } }),
     connect,
     factory: (origin, clientOptions) =>
       new TrackedClient(

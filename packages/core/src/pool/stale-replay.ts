@@ -1,6 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { callsInContext } from '../events/diagnostics.ts';
 import { errorCode, isIdempotentRequest, isReplayableBody, STALE_SOCKET_CODES } from '../http/request-facts.ts';
+import { isRefusedStream } from '../http/refused-stream.ts';
 import type { ClientAware, TrackedClient } from './tracked-client.ts';
 
 /** What the replay reports, for stats and the `replay` event, and the response-size bound. */
@@ -12,6 +16,8 @@ export interface ReplayHooks {
    */
   idempotentMethods?: readonly string[];
   onReplay(method: string, path: string, reason: string): void;
+  /** A pool socket opened (for the `steady:upstream:socket` channel). */
+  onSocketOpen?(socket: Socket): void;
   /** Type an error raised while the response body streams (the caller reads it from the body). */
   mapBodyError?(error: Error, method: string, path: string): Error;
   /** Most response-body bytes read off the socket (`pool.maxResponseSize`); Infinity for no bound. */
@@ -74,6 +80,8 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
   #responded = false;
   #replayed = false;
   #settled = false;
+  /** The request's async context, kept only while a tracer runs calls in its own context: the replay is reported in it. */
+  readonly #context: (<R>(fn: () => R) => R) | undefined;
   /** Response-body bytes received so far. */
   #received = 0;
 
@@ -81,6 +89,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     this.#options = options;
     this.#handler = handler;
     this.#hooks = hooks;
+    this.#context = callsInContext.count > 0 ? AsyncLocalStorage.snapshot() : undefined;
     this.#proxy = new ProxyController(this);
   }
 
@@ -160,7 +169,11 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
       const client = this.#client!;
       this.#controller = null;
       const method = (this.#options.method ?? 'GET').toUpperCase();
-      this.#hooks.onReplay(method, String(this.#options.path ?? '/'), errorCode(error) ?? error.message);
+      const reason = errorCode(error) ?? error.message;
+      const report = () => this.#hooks.onReplay(method, String(this.#options.path ?? '/'), reason);
+      // Reported in the request's own context (a socket's events run in the socket's).
+      if (this.#context === undefined) report();
+      else this.#context(report);
       // Let the client finish tearing down the dead socket, then send on a fresh one.
       queueMicrotask(() => {
         if (this.#proxy.aborted) return;
@@ -178,7 +191,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
         String(this.#options.path ?? '/'),
       );
     } else if (!deliveries.has(error)) {
-      deliveries.set(error, this.#written ? 'unknown' : 'not-sent');
+      deliveries.set(error, this.#written && !isRefusedStream(error) ? 'unknown' : 'not-sent');
     }
     this.#handler.onResponseError?.(controller ?? (this.#proxy as unknown as Controller), error);
   }

@@ -22,7 +22,7 @@ type ConnectFn = (
 
 /** Hooks a pool's clients call as sockets open; they must be cheap. */
 export interface SocketHooks {
-  onSocketOpen(socket: Socket): void;
+  onSocketOpen(socket: Socket, client: TrackedClient): void;
 }
 
 /**
@@ -38,6 +38,7 @@ export class TrackedClient extends Client {
   constructor(origin: URL, options: Client.Options & { connect: ConnectFn }, hooks: SocketHooks) {
     const base = options.connect;
     const state = { socket: null, served: 0 } as SocketState;
+    const self: { client: TrackedClient | undefined } = { client: undefined };
     super(origin, {
       ...options,
       connect: ((connectOptions: Record<string, unknown>, callback: Parameters<ConnectFn>[1]) => {
@@ -45,13 +46,14 @@ export class TrackedClient extends Client {
           if (socket !== null && error === null) {
             state.socket = socket;
             state.served = 0;
-            hooks.onSocketOpen(socket);
+            hooks.onSocketOpen(socket, self.client!);
           }
           callback(error, socket);
         });
       }) as unknown as Client.Options['connect'],
     });
     this.socketState = state;
+    self.client = this;
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {

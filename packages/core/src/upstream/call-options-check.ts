@@ -37,6 +37,9 @@ export function checkCallOptions(options: unknown, upstream: string, http: boole
   }
   if (o.breaker !== undefined && o.breaker !== false) return new InvalidOptionError('breaker', 'false', o.breaker);
   if (o.bulkhead !== undefined && o.bulkhead !== false) return new InvalidOptionError('bulkhead', 'false', o.bulkhead);
+  if (o.hedge !== undefined && o.hedge !== false && (typeof o.hedge !== 'object' || o.hedge === null)) {
+    return new InvalidOptionError('hedge', 'false or { delay?, maxHedges? }', o.hedge);
+  }
   if (o.fallback !== undefined && typeof o.fallback !== 'function') {
     return new InvalidOptionError('fallback', 'a function', o.fallback);
   }

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { redactUrl } from '../errors/steady-error.ts';
+import type { CallTraceMessage } from '../events/diagnostics.ts';
 import type { EventHub } from '../events/events.ts';
 import type { CallContext, PolicyOverrides, ResultInfo } from '../policies/policy.ts';
 import type { AttemptObserver } from '../pool/stale-replay.ts';
@@ -43,6 +44,8 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
   readonly dispatcher: Dispatcher;
   /** See {@link CallContext.lightSignal}: only `request()`'s own attempt (observed) gets one. */
   readonly lightSignal: boolean;
+  /** The call's `steady:call` tracing message; undefined unless that channel has subscribers. */
+  trace: CallTraceMessage | undefined = undefined;
   readonly #origin: string;
   readonly #rawUrl: string | undefined;
   readonly #classifier: ((result: unknown) => ResultInfo | undefined) | undefined;
@@ -80,6 +83,39 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
     this.#origin = origin;
     this.#rawUrl = shape.rawUrl;
     this.#classifier = shape.classify as ((result: unknown) => ResultInfo | undefined) | undefined;
+  }
+
+  /** The same call with its own signal and attempt number: one request of a hedged round. */
+  fork(signal: AbortSignal, attempt: number): CallState {
+    const shape: CallShape = {
+      method: this.method,
+      rawUrl: this.#rawUrl,
+      idempotent: this.idempotent,
+      replayable: this.replayable,
+      classify: this.#classifier,
+      discard: this.discard,
+      observed: this.socketAt !== undefined,
+    };
+    const copy = new CallState(
+      this.upstream,
+      this.#origin,
+      shape,
+      signal,
+      0,
+      this.overrides,
+      this.events,
+      this.retain,
+      this.run,
+      this.dispatcher,
+    );
+    (copy as { startedAt: number }).startedAt = this.startedAt;
+    copy.deadline = this.deadline;
+    copy.attempt = attempt;
+    // What compose() keeps on the context (the call's innermost function) goes along.
+    for (const key of Object.getOwnPropertySymbols(this)) {
+      (copy as unknown as Record<symbol, unknown>)[key] = (this as unknown as Record<symbol, unknown>)[key];
+    }
+    return copy;
   }
 
   /** The attempt's request was written to a socket. */

@@ -7,6 +7,7 @@ import {
   type BulkheadStats,
   type CircuitBreakerPolicy,
   type CircuitBreakerStats,
+  type HedgeStats,
   type Pipeline as PolicyPipeline,
   type RetryStats,
 } from '../policies/index.ts';
@@ -35,18 +36,25 @@ export interface Pipeline {
     retry: RetryStats | null;
     breaker: CircuitBreakerStats | null;
     bulkhead: BulkheadStats | null;
+    hedge: HedgeStats;
     fleet: FleetStats | null;
   };
 }
 
 /**
- * The upstream's pipeline: (fallback →) bulkhead → total deadline → retry → circuit breaker
- * → attempt. The fallback is the caller's choice per call: the upstream's, shaped for
+ * The upstream's pipeline: (fallback →) bulkhead → total deadline → retry → hedge →
+ * circuit breaker → attempt. The fallback is the caller's choice per call: the upstream's, shaped for
  * `request()`, or a per-call one.
  */
 export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: { events: EventHub }): Pipeline {
   const pipeline: PolicyPipeline = createPipeline(
-    { retry: options.retry, breaker: options.breaker, bulkhead: options.bulkhead, fallback: false },
+    {
+      retry: options.retry,
+      breaker: options.breaker,
+      bulkhead: options.bulkhead,
+      fallback: false,
+      hedge: options.hedge,
+    },
     { upstream: options.name, events: deps.events },
   );
   const fleet =
@@ -82,6 +90,7 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
       retry: pipeline.retry?.stats() ?? null,
       breaker: pipeline.breaker?.stats() ?? null,
       bulkhead: pipeline.bulkhead?.stats() ?? null,
+      hedge: pipeline.hedge.stats(),
       fleet: fleet?.stats() ?? null,
     }),
   };

@@ -1,5 +1,5 @@
 import type { FleetStats } from '../policies/fleet.ts';
-import type { BulkheadStats, CircuitBreakerStats, RetryStats } from '../policies/index.ts';
+import type { BulkheadStats, CircuitBreakerStats, HedgeStats, RetryStats } from '../policies/index.ts';
 import type { SteadyPool } from '../pool/create-pool.ts';
 import type { CallCounters, CallTracker } from './call-tracker.ts';
 import type { Pipeline } from './pipeline.ts';
@@ -24,6 +24,8 @@ export interface UpstreamStats {
     socketsOpened: number;
     socketsOpen: number;
     peakSockets: number;
+    /** HTTP/2 connections destroyed because their PINGs went unanswered. */
+    pingTimeouts: number;
   };
   calls: CallCounters;
   /** Retry and budget figures; null when retry is off. */
@@ -32,6 +34,8 @@ export interface UpstreamStats {
   breaker: CircuitBreakerStats | null;
   /** Running, queued and rejected calls; null when the bulkhead is off. */
   bulkhead: BulkheadStats | null;
+  /** Hedged copies sent, won and refused, and the current delay (null when the upstream does not hedge). */
+  hedge: HedgeStats;
   /** Fleet link (connected, instances, last sync age, …); null without `fleet`. */
   fleet: FleetStats | null;
 }
@@ -67,11 +71,13 @@ export function buildStats(
       socketsOpened: pool.sockets.opened,
       socketsOpen: pool.sockets.open,
       peakSockets: pool.sockets.peakOpen,
+      pingTimeouts: pool.sockets.pingTimeouts,
     },
     calls: structuredClone(calls.counters),
     retry: policies.retry,
     breaker: policies.breaker,
     bulkhead: policies.bulkhead,
+    hedge: policies.hedge,
     fleet: policies.fleet,
   };
 }

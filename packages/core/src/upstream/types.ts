@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { HedgeOptions } from '../policies/hedge-options.ts';
 import type { RequestFallback } from '../http/fallback-response.ts';
 import type { CallContext, ResultInfo } from '../policies/policy.ts';
 import type { RetryCallOptions } from '../policies/retry-options.ts';
@@ -25,6 +26,8 @@ export interface CallOptions {
   breaker?: false;
   /** `false` lets this call bypass the bulkhead. */
   bulkhead?: false;
+  /** `false` turns hedging off for this call; an object hedges it (idempotent, replayable calls only). */
+  hedge?: false | HedgeOptions;
 }
 
 /** A request body; a function is called for every attempt, which makes any body replayable. */

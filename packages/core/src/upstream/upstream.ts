@@ -1,6 +1,13 @@
 import type { Dispatcher } from 'undici';
 import { ClosedError, isTimeoutError, ResponseTooLargeError } from '../errors/errors.ts';
 import { redactUrl } from '../errors/steady-error.ts';
+import {
+  attemptTracing,
+  callTracing,
+  forgetUpstream,
+  registerUpstream,
+  upstreamSocket,
+} from '../events/diagnostics.ts';
 import { EventHub, type Disposer, type UpstreamEventName, type UpstreamEvents } from '../events/events.ts';
 import { watchBody } from '../http/request-body.ts';
 import { isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
@@ -12,6 +19,7 @@ import { createPool, type SteadyPool } from '../pool/create-pool.ts';
 import { ATTEMPT_OBSERVER } from '../pool/stale-replay.ts';
 import { CallState, type CallShape } from './call-state.ts';
 import { CallTracker } from './call-tracker.ts';
+import { traceAttempt, traceCall } from './call-tracing.ts';
 import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
 import { checkCallOptions } from './call-options-check.ts';
 import { buildPath, classifyResponse, discardResponse, HeldBody } from './request-parts.ts';
@@ -21,7 +29,7 @@ import type { AttemptContext, CallOptions, ExecuteOptions, UpstreamRequestOption
 
 /**
  * One origin behind a tuned keep-alive pool and the resilience pipeline
- * (fallback → bulkhead → total deadline → retry → circuit breaker → attempt).
+ * (fallback → bulkhead → total deadline → retry → hedge → circuit breaker → attempt).
  * Create with {@link createUpstream}.
  */
 export class Upstream {
@@ -40,6 +48,7 @@ export class Upstream {
   readonly #calls = new CallTracker();
   /** The upstream's `fallback`, answering `request()` calls with response data (null: none). */
   readonly #requestFallback: FallbackPolicy | null;
+  readonly #registration: WeakRef<Upstream>;
   #closing: Promise<void> | undefined;
   #closed = false;
 
@@ -77,10 +86,14 @@ export class Upstream {
           reason,
         }));
       },
+      onSocketOpen: (socket) => {
+        if (upstreamSocket.hasSubscribers) upstreamSocket.publish({ upstream: this, socket });
+      },
     });
     this.dispatcher = this.#pool.dispatcher;
     this.#pipeline = createUpstreamPipeline(resolved, { events: this.#events });
     this.#requestFallback = resolved.fallback === false ? null : responseFallback(resolved.fallback);
+    this.#registration = registerUpstream(this);
   }
 
   /** The circuit breaker, for operators: `isolate()`, `reset()`, `state`. Null when turned off. */
@@ -188,12 +201,21 @@ export class Upstream {
       return Promise.reject(new ClosedError({ upstream: this.name, method: shape.method, url: ctx.url }));
     }
     this.#calls.start();
-    return this.#pipeline.run(this.#runAttempt, ctx, fallback).then(this.#succeeded, this.#failed) as Promise<T>;
+    const running = callTracing.hasSubscribers
+      ? traceCall(this, ctx, () => this.#pipeline.run(this.#runAttempt, ctx, fallback))
+      : this.#pipeline.run(this.#runAttempt, ctx, fallback);
+    return running.then(this.#succeeded, this.#failed) as Promise<T>;
   }
 
-  /** One attempt: the call's own function, with undici's errors turned into typed ones. */
+  /** One attempt, on the `steady:attempt` tracing channel when it has subscribers. */
   readonly #runAttempt = (ctx: CallContext): Promise<unknown> => {
     const call = ctx as CallState;
+    if (call.trace !== undefined) call.trace.attempts++;
+    return attemptTracing.hasSubscribers ? traceAttempt(this, call, this.#attempt) : this.#attempt(call);
+  };
+
+  /** The call's own function, with undici's errors turned into typed ones. */
+  readonly #attempt = (call: CallState): Promise<unknown> => {
     if (call.socketAt !== undefined) call.socketAt = 0;
     let running: Promise<unknown>;
     try {
@@ -295,6 +317,7 @@ export class Upstream {
   #finish(graceful: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
+    forgetUpstream(this, this.#registration);
     this.#events.emit('closed', () => ({ upstream: this.name, drained: graceful }));
     this.#events.clear();
   }

@@ -1,0 +1,314 @@
+import { AbortedError } from '../errors/errors.ts';
+import type { BulkheadPolicy } from './bulkhead.ts';
+import { errorContextOf } from './call-context.ts';
+import { LatencyWindow } from './hedge/latency-window.ts';
+import {
+  checkHedgeFits,
+  DEFAULT_HEDGE_OPTIONS,
+  percentileOf,
+  resolveHedgeOptions,
+  type ResolvedHedgeOptions,
+} from './hedge-options.ts';
+import type { CallContext, Next, Policy } from './policy.ts';
+import { RetryBudget } from './retry-budget.ts';
+import { onAbort } from './signal-hub.ts';
+import { NEVER_SIGNAL } from './timeout.ts';
+
+export {
+  checkHedgeFits,
+  DEFAULT_HEDGE_OPTIONS,
+  resolveHedgeOptions,
+  type HedgeDelay,
+  type HedgeOptions,
+  type ResolvedHedgeOptions,
+} from './hedge-options.ts';
+
+/** Figures of a {@link HedgePolicy}, plain JSON. */
+export interface HedgeStats {
+  /** Copies sent (requests beyond each call's first). */
+  sent: number;
+  /** Calls answered by a copy rather than by their first request. */
+  won: number;
+  /** Copies not sent because the retry budget was spent or the bulkhead had no free slot. */
+  refused: number;
+  /** The upstream's hedge delay now, ms (an adaptive one moves with the latencies); null when hedging is off. */
+  delay: number | null;
+}
+
+/** What a hedge draws on: the retry budget and the bulkhead of the upstream. */
+export interface HedgeDeps {
+  /** Each copy withdraws one retry; null: the policy keeps a budget of its own (default options). */
+  readonly budget: RetryBudget | null;
+  /** Each copy needs a free slot (it never queues); null when the upstream has no bulkhead. */
+  readonly bulkhead: BulkheadPolicy | null;
+}
+
+/**
+ * Hedged requests (the shape of .NET's hedging handler, Envoy's and gRPC's hedging policy):
+ * when the first request of an idempotent call with a replayable body has had no response
+ * after the delay, a copy is sent, up to `maxHedges` copies, each `delay` after the previous;
+ * the first response wins, and every other request is aborted (a late response has its body
+ * dumped), so no socket or listener outlives the call.
+ *
+ * Placement: retry → **hedge** → breaker → attempt. Only a call's first round is hedged, and
+ * each copy takes the next attempt number, so a retry after a hedged round starts from there:
+ * hedges and retries draw from one count and never multiply. Each copy is charged to the retry
+ * budget and needs a free bulkhead slot; an aborted loser is an `AbortedError`, which the
+ * breaker ignores. An error is not a response: the round fails only when every request it sent
+ * failed (with the first error), and a failure before the delay is not hedged (that is retry's job).
+ */
+export class HedgePolicy implements Policy {
+  readonly name = 'hedge';
+  readonly options: ResolvedHedgeOptions | false;
+  readonly #budget: RetryBudget;
+  readonly #bulkhead: BulkheadPolicy | null;
+  readonly #latencies = new LatencyWindow(DEFAULT_HEDGE_OPTIONS.window);
+  readonly #overrides = new WeakMap<object, ResolvedHedgeOptions>();
+  #sent = 0;
+  #won = 0;
+  #refused = 0;
+
+  constructor(options: ResolvedHedgeOptions | false, deps: HedgeDeps) {
+    this.options = options;
+    this.#budget = deps.budget ?? new RetryBudget();
+    this.#bulkhead = deps.bulkhead;
+  }
+
+  execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
+    let options: ResolvedHedgeOptions | false;
+    try {
+      options = this.#optionsFor(ctx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (options === false || ctx.attempt !== 0 || !ctx.idempotent || !ctx.replayable || ctx.signal.aborted) {
+      return next(ctx);
+    }
+    return new HedgedRound<T>(this, next, ctx, options, this.delayOf(options)).run();
+  }
+
+  /** The delay before the next copy, ms: fixed, or the percentile of recent latencies within the floor and cap. */
+  delayOf(options: ResolvedHedgeOptions): number {
+    const p = percentileOf(options.delay);
+    if (p === undefined) return options.delay as number;
+    const { minDelay, maxDelay, minSamples } = DEFAULT_HEDGE_OPTIONS;
+    if (this.#latencies.size < minSamples) return maxDelay;
+    return Math.min(maxDelay, Math.max(minDelay, this.#latencies.percentile(p)!));
+  }
+
+  stats(): HedgeStats {
+    return {
+      sent: this.#sent,
+      won: this.#won,
+      refused: this.#refused,
+      delay: this.options === false ? null : this.delayOf(this.options),
+    };
+  }
+
+  /**
+   * @internal A request of a hedged round answered after `ms`. Requests aborted because
+   * another answered first are not sampled: the window holds the latencies of answers, so
+   * a rare slow tail that hedging cuts does not drag the delay up to itself.
+   */
+  sample(ms: number): void {
+    this.#latencies.add(ms);
+  }
+
+  /** @internal A copy answered first. */
+  won(): void {
+    this.#won++;
+  }
+
+  /**
+   * @internal Take what one copy costs: a bulkhead slot (unless the call bypasses it) and one
+   * retry from the budget. Returns whether a slot was taken, or null (nothing taken) when refused.
+   */
+  admit(ctx: CallContext): { slot: boolean } | null {
+    const slot = this.#bulkhead !== null && ctx.overrides.bulkhead !== false;
+    if (slot && !this.#bulkhead!.tryAcquire()) {
+      this.#refused++;
+      return null;
+    }
+    if (!this.#budget.tryWithdraw()) {
+      if (slot) this.#bulkhead!.release();
+      this.#refused++;
+      return null;
+    }
+    this.#sent++;
+    return { slot };
+  }
+
+  /** @internal Give back the bulkhead slot of a copy that settled. */
+  releaseSlot(): void {
+    this.#bulkhead?.release();
+  }
+
+  #optionsFor(ctx: CallContext): ResolvedHedgeOptions | false {
+    const override = ctx.overrides.hedge;
+    if (override === undefined) return this.options;
+    if (override === false) return false;
+    let resolved = this.#overrides.get(override);
+    if (resolved === undefined) {
+      resolved = resolveHedgeOptions(override, 'overrides.hedge', Infinity) as ResolvedHedgeOptions;
+      this.#overrides.set(override, resolved);
+    }
+    const total = ctx.deadline - ctx.startedAt;
+    if (Number.isFinite(total)) checkHedgeFits(resolved, 'overrides.hedge', total, 'timeout');
+    return resolved;
+  }
+}
+
+/** One request of a hedged round. */
+interface Leg {
+  readonly index: number;
+  readonly controller: AbortController;
+  readonly started: number;
+  /** Unsubscribes from the call's signal. */
+  off: (() => void) | undefined;
+  slot: boolean;
+  done: boolean;
+}
+
+/** One hedged round: the first request, the timer for the next copy, and the race. */
+class HedgedRound<T> {
+  readonly #policy: HedgePolicy;
+  readonly #next: Next<T>;
+  readonly #ctx: CallContext;
+  readonly #options: ResolvedHedgeOptions;
+  readonly #delay: number;
+  readonly #legs: Leg[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #settled = false;
+  #firstError: { error: unknown } | undefined;
+  #resolve!: (value: T) => void;
+  #reject!: (reason: unknown) => void;
+
+  constructor(policy: HedgePolicy, next: Next<T>, ctx: CallContext, options: ResolvedHedgeOptions, delay: number) {
+    this.#policy = policy;
+    this.#next = next;
+    this.#ctx = ctx;
+    this.#options = options;
+    this.#delay = delay;
+  }
+
+  run(): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      this.#launch(false);
+      if (!this.#settled) this.#timer = setTimeout(this.#hedge, this.#delay);
+    });
+  }
+
+  #launch(slot: boolean): void {
+    const parent = this.#ctx;
+    const controller = new AbortController();
+    const leg: Leg = {
+      index: this.#legs.length,
+      controller,
+      started: Date.now(),
+      off: undefined,
+      slot,
+      done: false,
+    };
+    this.#legs.push(leg);
+    const signal = parent.signal;
+    if (signal !== NEVER_SIGNAL) leg.off = onAbort(signal, () => controller.abort(signal.reason));
+    const child = forkContext(parent, controller.signal, parent.attempt);
+    let running: Promise<T>;
+    try {
+      running = this.#next(child);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
+      (value) => this.#onValue(leg, value),
+      (error: unknown) => this.#onError(leg, error),
+    );
+  }
+
+  /** The timer fired: send one more copy if the call, the budget and the bulkhead allow. */
+  readonly #hedge = (): void => {
+    this.#timer = undefined;
+    const ctx = this.#ctx;
+    if (this.#settled || ctx.signal.aborted || Date.now() >= ctx.deadline) return;
+    const admitted = this.#policy.admit(ctx);
+    if (admitted === null) return;
+    ctx.attempt++;
+    const attempt = ctx.attempt;
+    const delay = this.#delay;
+    ctx.events.emit('hedge', () => ({ upstream: ctx.upstream, method: ctx.method, url: ctx.url, attempt, delay }));
+    this.#launch(admitted.slot);
+    if (!this.#settled && this.#legs.length <= this.#options.maxHedges) {
+      this.#timer = setTimeout(this.#hedge, this.#delay);
+    }
+  };
+
+  #finish(leg: Leg): void {
+    leg.done = true;
+    if (leg.slot) {
+      leg.slot = false;
+      this.#policy.releaseSlot();
+    }
+  }
+
+  #onValue(leg: Leg, value: T): void {
+    this.#finish(leg);
+    this.#policy.sample(Date.now() - leg.started);
+    if (this.#settled) {
+      // A loser answered after the winner: release it, the caller never sees it.
+      leg.off?.();
+      this.#ctx.discard?.(value);
+      return;
+    }
+    this.#settled = true;
+    this.#stopTimer();
+    if (leg.index > 0) this.#policy.won();
+    // The winner stays bound to the call's signal: its body streams under the call's deadline.
+    this.#cancelOthers(leg);
+    this.#resolve(value);
+  }
+
+  #onError(leg: Leg, error: unknown): void {
+    this.#finish(leg);
+    leg.off?.();
+    if (this.#settled) return;
+    this.#firstError ??= { error };
+    if (this.#legs.some((l) => !l.done)) return;
+    // Every request sent so far failed: a failure is not hedged, it is retry's to judge.
+    this.#settled = true;
+    this.#stopTimer();
+    this.#reject(this.#firstError.error);
+  }
+
+  #cancelOthers(winner: Leg): void {
+    for (const leg of this.#legs) {
+      if (leg === winner || leg.done) continue;
+      leg.off?.();
+      leg.controller.abort(new AbortedError(errorContextOf(this.#ctx), 'a hedged request answered first'));
+    }
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/**
+ * The context of one request of a hedged round: the call's, with its own signal (so a loser
+ * can be cancelled alone) and attempt number. A context that knows how to fork (the upstream's)
+ * does; a plain object is copied.
+ */
+function forkContext(ctx: CallContext, signal: AbortSignal, attempt: number): CallContext {
+  if (ctx.fork !== undefined) return ctx.fork(signal, attempt);
+  return { ...ctx, signal, attempt };
+}
+
+/** Create the hedge policy of one upstream. */
+export function createHedgePolicy(
+  options: ResolvedHedgeOptions | false,
+  deps: HedgeDeps = { budget: null, bulkhead: null },
+): HedgePolicy {
+  return new HedgePolicy(options, deps);
+}

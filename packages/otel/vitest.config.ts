@@ -1,0 +1,3 @@
+import { steadyVitestConfig } from '../../vitest.shared.ts';
+
+export default steadyVitestConfig();

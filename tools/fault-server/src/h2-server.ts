@@ -1,0 +1,170 @@
+/**
+ * A small `node:http2` upstream for Steady's HTTP/2 tests and bench: TLS with ALPN `h2`
+ * (a self-signed loopback certificate from `fixtures/`) or cleartext h2c (prior knowledge),
+ * counters per session and per request id, and a graceful restart (GOAWAY, then a new server
+ * on the same port) to test what a client replays.
+ */
+import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import { Server as NetServer, type AddressInfo } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DEFAULT_BODY } from './body.ts';
+
+const FIXTURES = new URL('../fixtures/', import.meta.url);
+
+/**
+ * The self-signed certificate (CN localhost, SAN localhost and 127.0.0.1) the TLS h2 server
+ * uses; give `ca` to the client. A test-only key: never use it outside loopback tests.
+ */
+export const TEST_TLS = Object.freeze({
+  key: readFileSync(new URL('localhost-key.pem', FIXTURES), 'utf8'),
+  cert: readFileSync(new URL('localhost-cert.pem', FIXTURES), 'utf8'),
+});
+
+/** Options of {@link startH2Server}. */
+export interface H2ServerOptions {
+  /** TLS with ALPN (`https:`), or cleartext h2c with prior knowledge (`http:`). @default true */
+  tls?: boolean;
+  /** @default 0 (an ephemeral port) */
+  port?: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS the server advertises. @default 1000 */
+  maxConcurrentStreams?: number;
+}
+
+/** What the server has seen, plain JSON. */
+export interface H2Counters {
+  /** HTTP/2 sessions (connections) accepted, across restarts. */
+  sessions: number;
+  /** Requests whose handler ran (the server processed them), across restarts. */
+  requests: number;
+  /** Most streams open at once on one session. */
+  maxConcurrentStreams: number;
+  /** Requests whose handler ran, per `x-request-id`. */
+  byRequestId: Record<string, number>;
+}
+
+/** A running HTTP/2 server. */
+export interface H2Server {
+  /** `https://127.0.0.1:PORT` or `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  readonly port: number;
+  counters(): H2Counters;
+  resetCounters(): void;
+  /**
+   * A graceful restart: stop listening, send every session a GOAWAY (streams already accepted
+   * finish, later ones are refused; the session is closed 2 s later if the client has not
+   * closed it), and listen again on the same port after `gap` ms.
+   */
+  restart(gap?: number): Promise<void>;
+  /** Destroy every session and stop listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start the server. Every path answers 200 with a 1 KiB JSON body; `?latency=MS` waits first;
+ * the response carries `x-session` (which connection served it).
+ */
+export async function startH2Server(options: H2ServerOptions = {}): Promise<H2Server> {
+  const tls = options.tls ?? true;
+  const settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 1_000 };
+  const counters: H2Counters = { sessions: 0, requests: 0, maxConcurrentStreams: 0, byRequestId: {} };
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const draining = new WeakSet<http2.ServerHttp2Session>();
+  let closed = false;
+
+  const create = (): http2.Http2Server | http2.Http2SecureServer => {
+    const server = tls
+      ? http2.createSecureServer({ ...TEST_TLS, settings, allowHTTP1: false })
+      : http2.createServer({ settings });
+    server.on('session', (session) => {
+      counters.sessions++;
+      const id = counters.sessions;
+      let open = 0;
+      sessions.add(session);
+      session.on('close', () => sessions.delete(session));
+      session.on('error', () => {});
+      session.on('stream', (stream, headers) => {
+        if (draining.has(session)) {
+          // After our GOAWAY a stream above its last stream id must not be processed (the client
+          // replays it elsewhere): refuse it.
+          stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+          return;
+        }
+        open++;
+        if (open > counters.maxConcurrentStreams) counters.maxConcurrentStreams = open;
+        stream.on('close', () => open--);
+        stream.on('error', () => {});
+        counters.requests++;
+        const requestId = headers['x-request-id'];
+        if (typeof requestId === 'string') counters.byRequestId[requestId] = (counters.byRequestId[requestId] ?? 0) + 1;
+        const url = new URL(headers[':path'] ?? '/', 'http://x');
+        const latency = Number(url.searchParams.get('latency') ?? 0);
+        stream.resume(); // read (and drop) any request body
+        const answer = (): void => {
+          if (stream.destroyed || stream.closed) return;
+          stream.respond({ ':status': 200, 'content-type': 'application/json', 'x-session': String(id) });
+          stream.end(DEFAULT_BODY);
+        };
+        if (latency > 0) setTimeout(answer, latency).unref();
+        else answer();
+      });
+    });
+    return server;
+  };
+
+  let server = create();
+  const listen = async (port: number): Promise<number> => {
+    for (let tries = 0; ; tries++) {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, '127.0.0.1', () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        return (server.address() as AddressInfo).port;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || tries > 100) throw error;
+        await delay(10);
+      }
+    }
+  };
+  const port = await listen(options.port ?? 0);
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+
+  return {
+    url,
+    port,
+    counters: () => structuredClone(counters),
+    resetCounters() {
+      Object.assign(counters, { sessions: 0, requests: 0, maxConcurrentStreams: 0, byRequestId: {} });
+    },
+    async restart(gap = 0) {
+      // Stop accepting without Http2Server.close(), which also closes every session at once: the
+      // server would then end each connection right after its last response, and undici destroys
+      // the socket on that FIN, sometimes before it delivered the end of a response body.
+      const old = server;
+      (tls ? TlsServer : NetServer).prototype.close.call(old);
+      for (const session of sessions) {
+        // GOAWAY with the last stream id it processed: accepted streams finish, later ones are
+        // refused. Like nginx or Envoy draining, the client closes the connection once its
+        // streams are done; a session still open after a grace period is closed by the server.
+        draining.add(session);
+        session.goaway();
+        setTimeout(() => session.close(), 2_000).unref();
+      }
+      if (gap > 0) await delay(gap);
+      if (closed) return;
+      server = create();
+      await listen(port);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const session of sessions) session.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
