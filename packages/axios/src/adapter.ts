@@ -8,10 +8,8 @@ import axios, {
 } from 'axios';
 import {
   DEFAULT_MAX_REDIRECTS,
-  fallbackAnswer,
-  hopTimeout,
-  nextRedirect,
-  redirectLocation,
+  followRedirects,
+  type Agent,
   type RequestFallback,
   type Upstream,
   type UpstreamResponse,
@@ -25,39 +23,80 @@ import { toAxiosResponse } from './response.ts';
 import { callSignal, type CallSignal } from './signal.ts';
 
 const UPSTREAM = Symbol.for('steady.axios.upstream');
+const AGENT = Symbol.for('steady.axios.agent');
 const USER_AGENT = `axios/${axios.VERSION}`;
 const ACCEPT_ENCODING = 'gzip, compress, deflate, br';
 const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
+/** Where an adapter sends: one upstream (its origin only), or an agent (any origin, each on its upstream). */
+interface Target {
+  /** The upstream of a hop's URL; throws (axios' `ERR_BAD_REQUEST`, or a Steady error) to refuse it. */
+  route(url: URL, config: InternalAxiosRequestConfig, request: SteadyRequestInfo): Upstream;
+  crossOrigin: boolean;
+  /** Total deadline when neither `steady.timeout` nor axios' `timeout` is set. */
+  name: string;
+}
+
 /**
- * An axios adapter that sends every request through `upstream.request()`, so the upstream's
- * pool, stale-socket replay, deadlines, retry, breaker and bulkhead apply. Plug it into an
- * existing instance with `instance.defaults.adapter = steadyAdapter(upstream)`.
- * Requests to another origin than the upstream's are rejected with `ERR_BAD_REQUEST`.
+ * An axios adapter that sends every request through Steady, so the pools, stale-socket replay,
+ * deadlines, retry, breaker and bulkhead apply. Plug it into an existing instance with
+ * `instance.defaults.adapter = steadyAdapter(upstream)` (requests to another origin than the
+ * upstream's are rejected with `ERR_BAD_REQUEST`) or `steadyAdapter(agent)` (any origin, each
+ * on its own upstream; the agent's `allowOrigins` applies).
  */
-export function steadyAdapter(upstream: Upstream): AxiosAdapter {
-  const adapter: AxiosAdapter = (config) => dispatch(upstream, config);
-  Object.defineProperty(adapter, UPSTREAM, { value: upstream });
+export function steadyAdapter(target: Upstream | Agent): AxiosAdapter {
+  const isAgent = isAgentLike(target);
+  const routing: Target = isAgent ? agentTarget(target) : upstreamTarget(target);
+  const adapter: AxiosAdapter = (config) => dispatch(routing, config);
+  Object.defineProperty(adapter, isAgent ? AGENT : UPSTREAM, { value: target });
   Object.defineProperty(adapter, 'adapterName', { value: 'steady' });
   return adapter;
 }
 
 /** The upstream behind a {@link steadyAdapter} (or undefined for any other adapter value). */
 export function upstreamOfAdapter(adapter: unknown): Upstream | undefined {
-  if (typeof adapter === 'function') return (adapter as unknown as Record<symbol, Upstream | undefined>)[UPSTREAM];
+  return findOnAdapter<Upstream>(adapter, UPSTREAM);
+}
+
+/** The agent behind a {@link steadyAdapter} made from an agent (or undefined). */
+export function agentOfAdapter(adapter: unknown): Agent | undefined {
+  return findOnAdapter<Agent>(adapter, AGENT);
+}
+
+function findOnAdapter<T>(adapter: unknown, key: symbol): T | undefined {
+  if (typeof adapter === 'function') return (adapter as unknown as Record<symbol, T | undefined>)[key];
   if (Array.isArray(adapter)) {
     for (const item of adapter) {
-      const found = upstreamOfAdapter(item);
+      const found = findOnAdapter<T>(item, key);
       if (found !== undefined) return found;
     }
   }
   return undefined;
 }
 
-async function dispatch(upstream: Upstream, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
-  let method = (config.method ?? 'get').toUpperCase();
+function isAgentLike(target: Upstream | Agent): target is Agent {
+  return typeof (target as Agent).route === 'function' && typeof (target as Agent).fetch === 'function';
+}
+
+function upstreamTarget(upstream: Upstream): Target {
+  return {
+    name: upstream.name,
+    crossOrigin: false,
+    route(url, config, request) {
+      if (url.origin !== upstream.origin) throw originMismatchError(url, upstream.origin, config, request);
+      return upstream;
+    },
+  };
+}
+
+function agentTarget(agent: Agent): Target {
+  return { name: 'agent', crossOrigin: true, route: (url, _config, request) => agent.route(url, request.method) };
+}
+
+async function dispatch(target: Target, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
+  const method = (config.method ?? 'get').toUpperCase();
   const request: SteadyRequestInfo = {
-    upstream: upstream.name,
+    upstream: target.name,
     method,
     path: '',
     redirects: 0,
@@ -66,67 +105,49 @@ async function dispatch(upstream: Upstream, config: InternalAxiosRequestConfig):
   };
   let call: CallSignal | undefined;
   try {
-    let url = targetUrl(config);
-    let path = config.params == null ? url.pathname + url.search : withParams(url, config);
+    const given = targetUrl(config);
+    const path = config.params == null ? given.pathname + given.search : withParams(given, config);
     request.path = path;
+    const url = new URL(path, given);
     request.res.responseUrl = url.href;
-    if (url.origin !== upstream.origin) throw originMismatchError(url, upstream.origin, config, request);
-    const headers = requestHeaders(config, url);
-    let body: PreparedBody = config.data == null ? undefined : await prepareBody(config.data, headers, config);
-    let sent = toPlainHeaders(headers);
+    request.upstream = target.route(url, config, request).name;
+    const headers = requestHeaders(config, given);
+    const body: PreparedBody = config.data == null ? undefined : await prepareBody(config.data, headers, config);
     const steady = config.steady;
-    const timeout = steady?.timeout ?? axiosTimeout(config);
-    const maxRedirects = config.maxRedirects ?? DEFAULT_MAX_REDIRECTS['follow-redirects'];
     call = callSignal(config);
-    const deadline = maxRedirects > 0 ? Date.now() + (timeout ?? upstream.options.timeouts.total) : 0;
-    let res: UpstreamResponse;
     const signal = call?.signal ?? (config.signal as AbortSignal | undefined);
+    const { timeout: _timeout, ...perCall } = steady ?? {};
     const fallback = perCallFallback(steady?.fallback, config, request, signal);
-    for (;;) {
-      const options = {
-        ...steady,
-        fallback,
-        method,
-        headers: sent,
-        body,
-        signal,
-        timeout: request.redirects === 0 ? timeout : hopTimeout(deadline),
-      };
-      res = await upstream.request(path, options);
-      const answer = fallbackAnswer(res);
-      if (answer !== undefined) return answered(answer.value, res, config, request);
-      if (maxRedirects === 0) break;
-      const location = redirectLocation(res.statusCode, res.headers, 'follow-redirects');
-      if (location === undefined) break;
-      res.body.dump().catch(noop);
-      const hop = nextRedirect({
-        status: res.statusCode,
-        location,
-        url,
-        method,
-        headers: sent,
-        body,
-        origin: upstream.origin,
-        redirects: request.redirects,
-        maxRedirects,
-        rules: 'follow-redirects',
-      });
-      if (hop.kind !== 'follow') throw redirectError(hop, res, upstream.origin, config, request);
-      body = hop.body;
-      sent = hop.headers;
-      config.beforeRedirect?.(
-        { ...redirectOptions(hop.url), method: hop.method, headers: sent },
-        { headers: res.headers as Record<string, string>, statusCode: res.statusCode },
-        { url: url.href, method, headers: sent as Record<string, string> },
-      );
-      request.redirects++;
-      url = hop.url;
-      method = request.method = hop.method;
-      path = request.path = hop.path;
-      request.res.responseUrl = url.href;
-    }
-    if (config.onUploadProgress !== undefined && body !== undefined && !(body instanceof Readable)) {
-      const loaded = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const result = await followRedirects({
+      url,
+      method,
+      headers: toPlainHeaders(headers),
+      body,
+      rules: 'follow-redirects',
+      maxRedirects: config.maxRedirects ?? DEFAULT_MAX_REDIRECTS['follow-redirects'],
+      timeout: steady?.timeout ?? axiosTimeout(config),
+      // The per-call fallback runs as core's (one rule, core's `fallback` event); it gets the AxiosError.
+      call: { ...perCall, fallback, signal },
+      route: (hop) => target.route(hop, config, request),
+      crossOrigin: target.crossOrigin,
+      beforeHop: (hop, res, from) => {
+        config.beforeRedirect?.(
+          { ...redirectOptions(hop.url), method: hop.method, headers: hop.headers },
+          { headers: res.headers as Record<string, string>, statusCode: res.statusCode },
+          { url: from.url.href, method: from.method, headers: hop.headers as Record<string, string> },
+        );
+        request.redirects++;
+        request.method = hop.method;
+        request.path = hop.path;
+        request.res.responseUrl = hop.url.href;
+      },
+      refuse: (refusal, res, from) => redirectError(refusal, res, from.url.origin, config, request),
+    });
+    const res = result.response;
+    if (result.fallback !== undefined) return answered(result.fallback.value, res, config, request);
+    const sentBody = result.body;
+    if (config.onUploadProgress !== undefined && sentBody !== undefined && !(sentBody instanceof Readable)) {
+      const loaded = typeof sentBody === 'string' ? Buffer.byteLength(sentBody) : sentBody.length;
       config.onUploadProgress({
         loaded,
         total: loaded,
@@ -138,7 +159,7 @@ async function dispatch(upstream: Upstream, config: InternalAxiosRequestConfig):
     }
     // The call's signal keeps aborting the body until it closes: core holds it (and the total
     // deadline) in force while the body streams, so nothing is registered here.
-    return settle(await toAxiosResponse(res, config, request, upstream.options.pool.maxResponseSize));
+    return settle(await toAxiosResponse(res, config, request, result.upstream.options.pool.maxResponseSize));
   } catch (error) {
     throw toAxiosError(error, config, request, call?.signal ?? (config.signal as AbortSignal | undefined));
   } finally {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import axios, { type AxiosError, type AxiosInstance, type CreateAxiosDefaults } from 'axios';
 import type { FaultServer } from '@steady/fault-server';
-import { createAxios, getUpstream } from '../src/index.ts';
+import { createAxios, getAgent, getUpstream } from '../src/index.ts';
 
 /** One way of making an axios instance against a fault server, and of closing it. */
 export interface Client {
@@ -32,6 +32,14 @@ export const CLIENTS: Array<{
     make: (server, defaults) => {
       const api = createAxios({ origin: server.url, axios: defaults });
       return { api, close: () => getUpstream(api).close() };
+    },
+  },
+  {
+    name: 'createAxios() on an agent (no origin)',
+    steady: true,
+    make: (server, defaults) => {
+      const api = createAxios({ axios: { ...defaults, baseURL: server.url } });
+      return { api, close: () => getAgent(api).close() };
     },
   },
 ];

@@ -1,6 +1,6 @@
 import type { AxiosAdapter, AxiosError, AxiosInstance, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Upstream } from '@steady/core';
+import type { Agent, Upstream } from '@steady/core';
 import {
   createAxios,
   getUpstream,
@@ -11,7 +11,7 @@ import {
 
 describe('public types', () => {
   it('createAxios takes upstream options or a shared upstream and returns an AxiosInstance', () => {
-    expectTypeOf(createAxios).parameter(0).toEqualTypeOf<CreateAxiosOptions>();
+    expectTypeOf(createAxios).parameter(0).toEqualTypeOf<CreateAxiosOptions | undefined>();
     expectTypeOf(createAxios).returns.toEqualTypeOf<AxiosInstance>();
     expectTypeOf<{ origin: string; retry: false; axios: { timeout: number } }>().toMatchTypeOf<CreateAxiosOptions>();
     expectTypeOf<{ upstream: Upstream }>().toMatchTypeOf<CreateAxiosOptions>();
@@ -40,7 +40,7 @@ describe('public types', () => {
   });
 
   it('exposes the adapter and the upstream', () => {
-    expectTypeOf(steadyAdapter).parameter(0).toEqualTypeOf<Upstream>();
+    expectTypeOf(steadyAdapter).parameter(0).toEqualTypeOf<Upstream | Agent>();
     expectTypeOf(steadyAdapter).returns.toEqualTypeOf<AxiosAdapter>();
     expectTypeOf(getUpstream).returns.toEqualTypeOf<Upstream>();
     expectTypeOf<Upstream['close']>().returns.resolves.toBeVoid();

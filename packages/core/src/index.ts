@@ -11,6 +11,19 @@ export type {
   UpstreamResponse,
 } from './upstream/types.ts';
 export type { UpstreamStats } from './upstream/stats.ts';
+export { Agent, createAgent, createFetch, type AgentEvents, type AgentStats } from './agent/agent.ts';
+export {
+  DEFAULT_AGENT_OPTIONS,
+  type AgentOptions,
+  type AllowOrigins,
+  type OriginOptions,
+  type UpstreamDefaults,
+} from './agent/agent-options.ts';
+export type { OriginRegistryCounters } from './agent/origin-registry.ts';
+export type { FetchCallOptions, SteadyFetch, SteadyRequestInit } from './agent/fetch.ts';
+export { isStreamBody } from './agent/fetch-request.ts';
+export { createUpstreamFetch } from './agent/upstream-fetch.ts';
+export { OriginRefusedError, isOriginRefusedError, type OriginRefusal } from './errors/origin-refused.ts';
 export type { CallCounters } from './upstream/call-tracker.ts';
 export type { UpstreamOptions, ResolvedUpstreamOptions } from './options/resolve.ts';
 export type {
@@ -26,6 +39,7 @@ export { MAX_TIMER_DELAY } from './options/validate.ts';
 export {
   DEFAULT_TRANSPORT_OPTIONS,
   type PoolOptions,
+  type ResolvedProxy,
   type TimeoutOptions,
   type TransportOptions,
 } from './options/upstream-options.ts';
@@ -104,6 +118,7 @@ export {
   type RetryBudgetOptions,
   type RetryCallOptions,
   type RetryBudgetStats,
+  type RetryContext,
   type RetryOptions,
   type RetryStats,
   type SlowCallOptions,
@@ -120,6 +135,12 @@ export {
   type DecodeOptions,
   type DecodeRules,
 } from './http/decompress.ts';
+export {
+  followRedirects,
+  type FollowRequest,
+  type FollowResult,
+  type HopCallOptions,
+} from './http/follow-redirects.ts';
 export {
   fallbackAnswer,
   type FallbackAnswer,

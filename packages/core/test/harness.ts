@@ -1,6 +1,13 @@
 import { startFaultServer, startLoadBalancer, type FaultServer, type LoadBalancer } from '@steady/fault-server';
 import { afterEach } from 'vitest';
-import { createUpstream, type Upstream, type UpstreamOptions } from '../src/index.ts';
+import {
+  createAgent,
+  createUpstream,
+  type Agent,
+  type AgentOptions,
+  type Upstream,
+  type UpstreamOptions,
+} from '../src/index.ts';
 
 /**
  * Real servers, load balancers and upstreams for one spec file, each closed after every
@@ -31,7 +38,32 @@ export function useHarness() {
       closers.push(() => u.destroy());
       return u;
     },
+    /** An agent destroyed after the test. */
+    agent(options?: AgentOptions): Agent {
+      const a = createAgent(options);
+      closers.push(() => a.destroy());
+      return a;
+    },
   };
 }
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The rejection of `promise` (fails the test if it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Poll `check` every 10 ms until it holds (fails after `ms`). */
+export async function waitFor(check: () => boolean, ms = 5_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await pause(10);
+  }
+}

@@ -1,4 +1,4 @@
-import type { CallOptions, RetryCallOptions, UpstreamRequestOptions } from '@steady/core';
+import { isStreamBody, type CallOptions, type RetryCallOptions, type UpstreamRequestOptions } from '@steady/core';
 import type { Options, RetryOptions } from 'ky';
 
 /**
@@ -76,17 +76,6 @@ export function deadlineFromKy(timeout: Options['timeout'], totalTimeout: Option
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Math.min(a, b);
-}
-
-/** A body ky would send as a stream (not replayable). */
-export function isStreamBody(body: unknown): boolean {
-  if (body == null || typeof body !== 'object') return false;
-  if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) return true;
-  if (body instanceof Uint8Array || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return false;
-  if (typeof Blob !== 'undefined' && body instanceof Blob) return false;
-  if (typeof FormData !== 'undefined' && body instanceof FormData) return false;
-  if (body instanceof URLSearchParams) return false;
-  return Symbol.asyncIterator in body || typeof (body as { pipe?: unknown }).pipe === 'function';
 }
 
 /**

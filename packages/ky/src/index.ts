@@ -1,6 +1,11 @@
 // Public API of @steady/ky. Explicit named exports only.
-export { withSteady, type WithSteadyOptions, type WithSharedUpstreamOptions } from './with-steady.ts';
+export {
+  withSteady,
+  type WithAgentOptions,
+  type WithSteadyOptions,
+  type WithSharedUpstreamOptions,
+} from './with-steady.ts';
 export { steadyHooks } from './steady-hooks.ts';
-export { steadyFetch, type SteadyFetch, type SteadyRequestInit } from './fetch-bridge.ts';
-export { getUpstream } from './upstream-registry.ts';
+export { agentFetch, steadyFetch, type SteadyFetch, type SteadyRequestInit } from './fetch-bridge.ts';
+export { getAgent, getUpstream } from './upstream-registry.ts';
 export { retryFromKy, deadlineFromKy, type SteadyCallOptions } from './call-options.ts';

@@ -1,8 +1,17 @@
-import { createUpstream, InvalidOptionError, MAX_TIMER_DELAY, type Upstream, type UpstreamOptions } from '@steady/core';
+import {
+  createAgent,
+  createUpstream,
+  InvalidOptionError,
+  MAX_TIMER_DELAY,
+  type Agent,
+  type AgentOptions,
+  type Upstream,
+  type UpstreamOptions,
+} from '@steady/core';
 import type { KyInstance, Options } from 'ky';
 import { steadyInitHook } from './call-options.ts';
-import { steadyFetch } from './fetch-bridge.ts';
-import { registerUpstream } from './upstream-registry.ts';
+import { agentFetch, steadyFetch } from './fetch-bridge.ts';
+import { registerAgent, registerUpstream } from './upstream-registry.ts';
 
 /** Options of {@link withSteady}: an upstream to create (`origin` and every `createUpstream()` option) plus ky's. */
 export interface WithSteadyOptions extends UpstreamOptions {
@@ -25,17 +34,41 @@ export interface WithSharedUpstreamOptions {
 }
 
 /**
- * A ky instance whose requests run on a Steady upstream: pooled keep-alive sockets, stale-socket
- * replay, one retry decision (Steady's), deadlines, circuit breaker and bulkhead. With `{ origin, … }`
- * it creates — and owns — the upstream: reach it with `getUpstream(api)` to read stats and to
- * `close()` it on shutdown. With `{ upstream }` it uses yours.
+ * Options of {@link withSteady} with no origin: absolute URLs to any host, each origin on its own
+ * upstream of an agent — yours (`agent`, closed by you) or one the instance creates from the
+ * agent options (`defaults`, `origins`, `allowOrigins`, `maxOrigins`, `originIdleTimeout`) and owns.
+ */
+export interface WithAgentOptions extends AgentOptions {
+  /** Share this agent; the instance does not own it. Not combinable with agent options. */
+  agent?: Agent;
+  /** ky options for the instance (`prefix`/`baseUrl` optional: without one, give absolute URLs). */
+  ky?: Options;
+  origin?: never;
+  upstream?: never;
+}
+
+/**
+ * A ky instance whose requests run through Steady: pooled keep-alive sockets, stale-socket
+ * replay, one retry decision (Steady's), deadlines, circuit breaker and bulkhead.
+ * - `withSteady(ky, { origin, … })` creates — and owns — one upstream: reach it with
+ *   `getUpstream(api)` to read stats and `close()` it on shutdown. `{ upstream }` uses yours.
+ * - `withSteady(ky)` / `withSteady(ky, { defaults, origins, allowOrigins, … })` creates — and owns —
+ *   an agent: absolute URLs to any host, each origin on its own upstream (`getAgent(api)`).
+ *   `{ agent }` shares yours.
  *
  * @example
  * const api = withSteady(ky, { origin: 'https://api.example.com', retry: { retries: 2 }, ky: { headers: { 'x-app': 'shop' } } });
  * const user = await api.get('users/42').json();
  * await getUpstream(api)?.close();
+ *
+ * const any = withSteady(ky); // every host
+ * await any.get('https://api.github.com/repos/nodejs/undici').json();
+ * await getAgent(any)?.close();
  */
-export function withSteady(ky: KyInstance, options: WithSteadyOptions | WithSharedUpstreamOptions): KyInstance {
+export function withSteady(
+  ky: KyInstance,
+  options: WithSteadyOptions | WithSharedUpstreamOptions | WithAgentOptions = {},
+): KyInstance {
   const { ky: kyOptions = {}, ...rest } = options;
   for (const name of ['timeout', 'totalTimeout'] as const) {
     const value: unknown = kyOptions[name];
@@ -48,7 +81,8 @@ export function withSteady(ky: KyInstance, options: WithSteadyOptions | WithShar
       throw new InvalidOptionError(`ky.${name}`, `false or a number of milliseconds in 1…${MAX_TIMER_DELAY}`, value);
     }
   }
-  const upstream = 'upstream' in rest ? rest.upstream : createUpstream(rest as UpstreamOptions);
+  if (!('origin' in rest) && !('upstream' in rest)) return onAgent(ky, kyOptions, rest as WithAgentOptions);
+  const upstream = 'upstream' in rest ? rest.upstream! : createUpstream(rest as UpstreamOptions);
   const api = ky.extend({
     ...kyOptions,
     // Standard URL resolution: relative inputs ('users', '/users') land on the upstream's
@@ -58,5 +92,25 @@ export function withSteady(ky: KyInstance, options: WithSteadyOptions | WithShar
     hooks: { ...kyOptions.hooks, init: [...(kyOptions.hooks?.init ?? []), steadyInitHook] },
   });
   registerUpstream(api, upstream);
+  return api;
+}
+
+function onAgent(ky: KyInstance, kyOptions: Options, options: WithAgentOptions): KyInstance {
+  const { agent: shared, ...agentOptions } = options;
+  const agent = shared ?? createAgent(agentOptions);
+  const extra = Object.keys(agentOptions)[0];
+  if (shared !== undefined && extra !== undefined) {
+    throw new InvalidOptionError(
+      extra,
+      'absent when `agent` is given (the agent has its own options)',
+      (agentOptions as Record<string, unknown>)[extra],
+    );
+  }
+  const api = ky.extend({
+    ...kyOptions,
+    fetch: agentFetch(agent),
+    hooks: { ...kyOptions.hooks, init: [...(kyOptions.hooks?.init ?? []), steadyInitHook] },
+  });
+  registerAgent(api, agent);
   return api;
 }

@@ -1,7 +1,7 @@
 // Public API of @steady/nest. Explicit named exports only.
 export { SteadyModule } from './steady.module.ts';
-export { InjectAxios, InjectKy, InjectUpstream } from './steady.decorators.ts';
-export { getAxiosToken, getKyToken, getUpstreamToken, STEADY_MODULE_OPTIONS } from './steady.tokens.ts';
+export { InjectAgent, InjectAxios, InjectKy, InjectUpstream } from './steady.decorators.ts';
+export { getAgentToken, getAxiosToken, getKyToken, getUpstreamToken, STEADY_MODULE_OPTIONS } from './steady.tokens.ts';
 export { SteadyUpstreams } from './steady-upstreams.ts';
 export {
   SteadyHealthIndicator,

@@ -33,7 +33,7 @@ export function declaredNames(names: unknown): string[] {
  */
 export function resolveModuleOptions(options: unknown, declared: DeclaredUpstreams): UpstreamEntry[] {
   if (declared.method === 'forRootAsync') checkDeclaredList(declared.names);
-  const upstreams = (options as { upstreams?: unknown } | null | undefined)?.upstreams;
+  const upstreams = (options as { upstreams?: unknown } | null | undefined)?.upstreams ?? {};
   if (typeof upstreams !== 'object' || upstreams === null || Array.isArray(upstreams)) {
     throw new InvalidOptionError('upstreams', 'an object of upstream options keyed by name', upstreams);
   }

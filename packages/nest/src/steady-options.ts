@@ -1,5 +1,5 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
-import type { UpstreamOptions } from '@steady/core';
+import type { AgentOptions, UpstreamOptions } from '@steady/core';
 
 /**
  * The options of one upstream: every option of `createUpstream()` (the name is the
@@ -22,13 +22,22 @@ export interface SteadyUpstreamOptions extends Omit<UpstreamOptions, 'name'> {
 }
 /* eslint-enable @typescript-eslint/ban-ts-comment, @typescript-eslint/consistent-type-imports */
 
-/** The options of {@link SteadyModule}: one entry per upstream, keyed by name. */
+/** The options of {@link SteadyModule}: named upstreams, and the agent for every other origin. */
 export interface SteadyModuleOptions {
   /**
    * Upstreams keyed by name. A name is 1…64 letters, digits, `.`, `_` or `-`, starting
    * with a letter or digit; it becomes part of the injection tokens (`steady:upstream:<name>`).
+   * @default {}
    */
-  upstreams: Record<string, SteadyUpstreamOptions>;
+  upstreams?: Record<string, SteadyUpstreamOptions>;
+  /**
+   * Options of the module's agent (`@InjectAgent()`): every origin the app calls by absolute
+   * URL, each on its own lazily created upstream (`defaults`, `origins`, `allowOrigins`,
+   * `maxOrigins`, `originIdleTimeout`). The agent is always provided (it opens nothing until
+   * used) and is drained on shutdown with the named upstreams.
+   * @default {}
+   */
+  agent?: AgentOptions;
   /* eslint-disable @typescript-eslint/ban-ts-comment, @typescript-eslint/consistent-type-imports */
   /**
    * OpenTelemetry metrics (and spans, with `tracing`) for every upstream of the process,
@@ -65,6 +74,6 @@ export interface SteadyOptionsFactory {
  */
 export interface SteadyModuleAsyncOptions
   extends ConfigurableModuleAsyncOptions<SteadyModuleOptions, 'createSteadyOptions'>, SteadyModuleExtras {
-  /** The names of the upstreams the factory returns, e.g. `['payments', 'orders']`. */
+  /** The names of the upstreams the factory returns, e.g. `['payments', 'orders']` (`[]` for an agent only). */
   upstreams: readonly string[];
 }

@@ -1,5 +1,12 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { createUpstream, type Upstream } from '@steady/core';
+import {
+  createAgent,
+  createUpstream,
+  InvalidOptionError,
+  type Agent,
+  type AgentOptions,
+  type Upstream,
+} from '@steady/core';
 import { prefixOptionError, upstreamPath } from './option-errors.ts';
 import { resolveModuleOptions, type DeclaredUpstreams, type UpstreamEntry } from './resolve-module-options.ts';
 
@@ -9,10 +16,13 @@ import { resolveModuleOptions, type DeclaredUpstreams, type UpstreamEntry } from
  */
 export class SteadyUpstreams implements OnApplicationShutdown, Iterable<Upstream> {
   readonly #entries: ReadonlyMap<string, { upstream: Upstream; entry: UpstreamEntry }>;
+  /** The module's agent (`@InjectAgent()`): every origin called by absolute URL; closed with the upstreams. */
+  readonly agent: Agent;
 
   /** Use {@link SteadyUpstreams.create}. */
-  private constructor(entries: ReadonlyMap<string, { upstream: Upstream; entry: UpstreamEntry }>) {
+  private constructor(entries: ReadonlyMap<string, { upstream: Upstream; entry: UpstreamEntry }>, agent: Agent) {
     this.#entries = entries;
+    this.agent = agent;
   }
 
   /**
@@ -31,7 +41,14 @@ export class SteadyUpstreams implements OnApplicationShutdown, Iterable<Upstream
         throw prefixOptionError(error, upstreamPath(entry.name));
       }
     }
-    return new SteadyUpstreams(created);
+    let agent: Agent;
+    try {
+      agent = createAgent(agentOptions(options));
+    } catch (error) {
+      for (const { upstream } of created.values()) void upstream.destroy();
+      throw prefixOptionError(error, 'agent');
+    }
+    return new SteadyUpstreams(created, agent);
   }
 
   /** The upstream named `name`; throws when there is none. */
@@ -67,11 +84,11 @@ export class SteadyUpstreams implements OnApplicationShutdown, Iterable<Upstream
   }
 
   /**
-   * Close every upstream gracefully, in parallel: new calls fail with `STEADY_CLOSED`,
-   * in-flight calls finish (each upstream's `closeTimeout`), then the sockets close.
+   * Close every upstream and the agent gracefully, in parallel: new calls fail with
+   * `STEADY_CLOSED`, in-flight calls finish (each upstream's `closeTimeout`), then the sockets close.
    */
   async close(): Promise<void> {
-    await Promise.allSettled([...this].map((upstream) => upstream.close()));
+    await Promise.allSettled([...[...this].map((upstream) => upstream.close()), this.agent.close()]);
   }
 
   /**
@@ -82,4 +99,13 @@ export class SteadyUpstreams implements OnApplicationShutdown, Iterable<Upstream
   async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
+}
+
+function agentOptions(options: unknown): AgentOptions {
+  const agent = (options as { agent?: unknown } | null | undefined)?.agent;
+  if (agent === undefined) return {};
+  if (typeof agent !== 'object' || agent === null || Array.isArray(agent)) {
+    throw new InvalidOptionError('agent', 'an object of agent options (defaults, origins, allowOrigins, …)', agent);
+  }
+  return agent as AgentOptions;
 }

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { getAxiosToken, getKyToken, getUpstreamToken } from './steady.tokens.ts';
+import { getAgentToken, getAxiosToken, getKyToken, getUpstreamToken } from './steady.tokens.ts';
 
 /**
  * Inject the {@link Upstream} registered under `name` (constructor parameter or property).
@@ -39,4 +39,18 @@ export function InjectAxios(name: string): PropertyDecorator & ParameterDecorato
  */
 export function InjectKy(name: string): PropertyDecorator & ParameterDecorator {
   return Inject(getKyToken(name));
+}
+
+/**
+ * Inject the module's {@link Agent}: absolute URLs to any origin, each on its own upstream
+ * (options from `SteadyModule.forRoot({ agent: {...} })`), drained on shutdown.
+ *
+ * @example
+ * ```ts
+ * constructor(@InjectAgent() private readonly agent: Agent) {}
+ * const res = await this.agent.fetch('https://api.partner.example/v1/rates');
+ * ```
+ */
+export function InjectAgent(): PropertyDecorator & ParameterDecorator {
+  return Inject(getAgentToken());
 }

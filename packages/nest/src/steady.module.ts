@@ -7,14 +7,15 @@ import type { SteadyModuleAsyncOptions, SteadyModuleExtras, SteadyModuleOptions 
 import { SteadyTelemetry } from './steady-telemetry.ts';
 import { SteadyUpstreams } from './steady-upstreams.ts';
 import { ConfigurableSteadyModule, MODULE_OPTIONS_TOKEN } from './steady.module-definition.ts';
-import { STEADY_DECLARED_UPSTREAMS } from './steady.tokens.ts';
+import { getAgentToken, STEADY_DECLARED_UPSTREAMS } from './steady.tokens.ts';
 
 /**
  * Steady upstreams as Nest providers. Per upstream name it provides the `Upstream`
  * (`@InjectUpstream`), an axios instance (`@InjectAxios`) and a ky instance
- * (`@InjectKy`) that share the upstream's pool and policies; it also provides
- * {@link SteadyUpstreams}, {@link SteadyHealthIndicator} and {@link SteadyTelemetry} (the
- * `otel` option), and closes every upstream gracefully on application shutdown.
+ * (`@InjectKy`) that share the upstream's pool and policies; it also provides the agent
+ * for every other origin (`@InjectAgent()`), {@link SteadyUpstreams},
+ * {@link SteadyHealthIndicator} and {@link SteadyTelemetry} (the `otel` option), and closes
+ * every upstream and the agent gracefully on application shutdown.
  */
 export class SteadyModule {
   /**
@@ -81,12 +82,23 @@ function withUpstreamProviders(definition: DynamicModule, declared: DeclaredUpst
       useFactory: (upstreams: SteadyUpstreams, moduleRef: ModuleRef) => new SteadyHealthIndicator(upstreams, moduleRef),
       inject: [SteadyUpstreams, ModuleRef],
     },
+    {
+      provide: getAgentToken(),
+      useFactory: (upstreams: SteadyUpstreams) => upstreams.agent,
+      inject: [SteadyUpstreams],
+    },
     ...perName,
   ];
   return {
     ...definition,
     module: SteadyModule,
     providers,
-    exports: [SteadyUpstreams, SteadyHealthIndicator, SteadyTelemetry, ...perName.map((provider) => provider.provide)],
+    exports: [
+      SteadyUpstreams,
+      SteadyHealthIndicator,
+      SteadyTelemetry,
+      getAgentToken(),
+      ...perName.map((provider) => provider.provide),
+    ],
   };
 }

@@ -37,6 +37,18 @@ export function getUpstreamToken(name: string): string {
   return steadyToken('upstream', name);
 }
 
+/** Token of the module's agent. */
+const AGENT_TOKEN = 'steady:agent';
+
+/**
+ * The injection token of the module's {@link Agent} (every origin called by absolute URL):
+ * `steady:agent`. Use with `moduleRef.get()`, `@Inject()` or `overrideProvider()` (e.g. to put
+ * an agent on a `MockAgent` transport in tests); `@InjectAgent()` is shorter.
+ */
+export function getAgentToken(): string {
+  return AGENT_TOKEN;
+}
+
 /**
  * The injection token of the axios instance of the upstream `name`: `steady:axios:<name>`.
  * Needs the optional peers `@steady/axios` and `axios`.

@@ -29,7 +29,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--update-docs] [--only 
   --only LIST    run only these sections
   --requests N   requests per throughput run (default 20000, quick 2000)
   --rounds N     measured interleaved rounds (default 3, quick 1)
-  --clients LIST only these clients (ids: see tools/bench/README.md), e.g. undici,steady,steady-axios
+  --clients LIST only these clients (ids: see tools/bench/README.md), e.g. undici,steady,steady-fetch
   --upstream U   throughput upstream: auto (nginx when installed, default), nginx, node
   --cpu-prof     write V8 CPU profiles of the client processes to tmp/bench/prof/
   --no-pin       do not pin client and server to separate CPUs with taskset`;

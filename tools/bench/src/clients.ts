@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { UpstreamOptions } from '@steady/core';
 import { axiosCalls, countingPool, fetchStatus, JSON_HEADERS, status, steadyOptions } from './client-kit.ts';
+import { steadyFetchClient } from './clients-agent.ts';
 import { axiosRetryClient, cockatielClient, gotClient, undiciRetryClient } from './clients-peers.ts';
 import { steadyFleetClient } from './fleet-client.ts';
 import { steadyOtelClient } from './otel-client.ts';
@@ -179,6 +180,7 @@ export const CLIENTS: readonly ClientSpec[] = [
   cockatielClient,
   steadyClient,
   fetchClient,
+  steadyFetchClient,
   axiosClient,
   axiosRetryClient,
   steadyAxiosClient,

@@ -79,6 +79,7 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[]
       `${fmt(overFetch)}×`,
     ),
     ratioTarget('steady-ky', 'withSteady(ky) ≥ 1.6× ky default (req/s)', 1.6, 'vsPlain'),
+    ratioTarget('steady-fetch', 'agent.fetch ≥ 1.5× global fetch (req/s)', 1.5, 'vsPlain'),
     ratioTarget('steady-otel', 'Steady + @steady/otel ≥ 0.95× Steady core (req/s)', 0.95, 'vsPlain'),
   ];
 

@@ -70,7 +70,7 @@ describe('registry and flags', () => {
     expect(ids[0]).toBe('undici');
     for (const id of ['undici-retry', 'cockatiel', 'axios-retry', 'got'])
       expect(clientById(id)?.throughputOnly).toBe(true);
-    for (const id of ['undici', 'steady', 'fetch', 'axios', 'steady-axios', 'ky', 'steady-ky'])
+    for (const id of ['undici', 'steady', 'fetch', 'steady-fetch', 'axios', 'steady-axios', 'ky', 'steady-ky'])
       expect(clientById(id)?.throughputOnly).toBeFalsy();
     for (const c of CLIENTS) if (c.plain !== undefined) expect(clientById(c.plain)).toBeDefined();
   });

@@ -25,7 +25,7 @@ export interface SteadyApp {
 
 /** Bootstrap an application context around `SteadyModule.forRoot(options)`. */
 export async function startSteadyApp(options: SteadyModuleOptions): Promise<SteadyApp> {
-  const names = Object.keys(options.upstreams);
+  const names = Object.keys(options.upstreams ?? {});
   // Ask for the client tokens before bootstrap, so a missing optional peer fails now.
   for (const name of names) {
     getAxiosToken(name);

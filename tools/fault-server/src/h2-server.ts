@@ -87,7 +87,9 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<H2Se
       session.on('stream', (stream, headers) => {
         if (draining.has(session)) {
           // After our GOAWAY a stream above its last stream id must not be processed (the client
-          // replays it elsewhere): refuse it.
+          // replays it elsewhere): refuse it. Closing with an error code makes the stream emit
+          // 'error' (ERR_HTTP2_STREAM_ERROR) on this side too: expected, so it is listened to.
+          stream.on('error', () => {});
           stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
           return;
         }

@@ -19,6 +19,7 @@ export const ErrorCode = {
   PROTOCOL: 'STEADY_PROTOCOL',
   TLS: 'STEADY_TLS',
   RESPONSE_TOO_LARGE: 'STEADY_RESPONSE_TOO_LARGE',
+  ORIGIN_REFUSED: 'STEADY_ORIGIN_REFUSED',
 } as const;
 
 /** A stable Steady error code. */

@@ -44,8 +44,14 @@ export interface RedirectInput<H extends RedirectHeaders, B> {
   headers: H;
   /** The body that was sent (undefined for none). */
   body: B;
-  /** The upstream's origin: only same-origin redirects are followed. */
+  /** The current hop's origin: unless `crossOrigin`, only redirects on it are followed. */
   origin: string;
+  /**
+   * Follow redirects to another origin too (an agent routes them to that origin's upstream).
+   * Such a hop drops `Authorization`, `Cookie` and `Proxy-Authorization`, as fetch and
+   * follow-redirects do. @default false
+   */
+  crossOrigin?: boolean | undefined;
   /** Redirects already followed in this call. */
   redirects: number;
   /** At most this many redirects per call. Defaults to {@link DEFAULT_MAX_REDIRECTS} of the rules. */
@@ -67,6 +73,8 @@ export interface RedirectHop<H extends RedirectHeaders, B> {
   body: B | undefined;
   /** True when the redirect turned the request into a body-less GET. */
   bodyDropped: boolean;
+  /** True when the target is on another origin than the hop that redirected. */
+  crossOrigin: boolean;
 }
 
 /** Why a redirect is not followed. */
@@ -132,8 +140,10 @@ export function nextRedirect<H extends RedirectHeaders, B>(input: RedirectInput<
     if (url.username !== '' || url.password !== '') return { kind: 'credentials', url };
     url.hash = '';
   }
-  if (url.origin !== input.origin) return { kind: 'cross-origin', url };
+  const crossOrigin = url.origin !== input.origin;
+  if (crossOrigin && input.crossOrigin !== true) return { kind: 'cross-origin', url };
   const path = url.pathname + url.search;
+  const sent = crossOrigin ? withoutHeaders(input.headers, isCredentialHeader) : input.headers;
   const method = input.method;
   const status = input.status;
   const toGet =
@@ -141,11 +151,17 @@ export function nextRedirect<H extends RedirectHeaders, B>(input: RedirectInput<
     ((status === 301 || status === 302) && method === 'POST');
   if (toGet) {
     const isBodyHeader = rules === 'fetch' ? isFetchBodyHeader : isContentHeader;
-    const headers = withoutHeaders(input.headers, isBodyHeader);
-    return { kind: 'follow', url, path, method: 'GET', headers, body: undefined, bodyDropped: true };
+    const headers = withoutHeaders(sent, isBodyHeader);
+    return { kind: 'follow', url, path, method: 'GET', headers, body: undefined, bodyDropped: true, crossOrigin };
   }
   if (!isReplayableBody(input.body)) return { kind: 'stream-body' };
-  return { kind: 'follow', url, path, method, headers: input.headers, body: input.body, bodyDropped: false };
+  return { kind: 'follow', url, path, method, headers: sent, body: input.body, bodyDropped: false, crossOrigin };
+}
+
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+function isCredentialHeader(name: string): boolean {
+  return CREDENTIAL_HEADERS.has(name.toLowerCase());
 }
 
 /** The timeout for the next hop of a call that must end by `deadline` (epoch ms): at least 1 ms. */

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { Dispatcher } from 'undici';
 import { InvalidOptionError } from '../errors/errors.ts';
 import { byteSizeOr, deadlineOr, durationIn, integerIn, knownKeys, nameOr, objectOr } from './validate.ts';
 import { resolveTlsOptions, type TlsOptions } from './tls-options.ts';
@@ -54,6 +55,16 @@ export interface PoolOptions {
   /** Delay before the first TCP keep-alive probe on an idle socket. @default 15_000 */
   keepAliveInitialDelay?: number;
   /**
+   * Send every request through an HTTP(S) forward proxy: its URL (`http://user:pass@proxy:3128`;
+   * credentials go in `Proxy-Authorization` and never appear in errors or events), or `'env'` to
+   * honour `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` (lower-case too) like plain axios does. `https:`
+   * targets are tunnelled with `CONNECT`; the pool keeps its `connections` bound.
+   * @default undefined (direct connections)
+   */
+  proxy?: string | URL;
+  /** Connect to this Unix domain socket instead of the origin's host and port (the origin still sets `Host`). */
+  socketPath?: string;
+  /**
    * Most bytes of one response body, counted as they come off the socket and, where Steady
    * decodes (`decodeBody`: the axios and ky adapters), after decoding, so a gzip bomb is caught
    * too. Past it the body fails with `STEADY_RESPONSE_TOO_LARGE` and its socket is destroyed; a
@@ -62,6 +73,9 @@ export interface PoolOptions {
    */
   maxResponseSize?: number;
 }
+
+/** `pool.proxy` after validation. `redacted` is the URL without its credentials, for messages. */
+export type ResolvedProxy = { kind: 'url'; url: URL; redacted: string } | { kind: 'env' };
 
 /** Deadlines. `total` covers queue wait, every attempt and every backoff. */
 export interface TimeoutOptions {
@@ -89,6 +103,12 @@ export interface TransportOptions {
   timeouts?: TimeoutOptions;
   /** How long `close()` lets in-flight calls finish before destroying them, ms. @default 10_000 */
   closeTimeout?: number;
+  /**
+   * Any undici `Dispatcher` (e.g. `MockAgent` in tests) used in place of the upstream's own
+   * sockets; every policy still applies. The upstream never closes it: its owner does.
+   * `pool.proxy` and `pool.socketPath` cannot be combined with it.
+   */
+  transport?: Dispatcher;
 }
 
 /** Transport options after defaults. */
@@ -96,9 +116,15 @@ export interface ResolvedTransportOptions {
   name: string;
   origin: URL;
   loadBalancerIdleTimeout: number | undefined;
-  pool: Required<Omit<PoolOptions, 'tls' | 'http2'>> & { tls: PoolOptions['tls']; http2: ResolvedHttp2Options | false };
+  pool: Required<Omit<PoolOptions, 'tls' | 'http2' | 'proxy' | 'socketPath'>> & {
+    tls: PoolOptions['tls'];
+    http2: ResolvedHttp2Options | false;
+    proxy: ResolvedProxy | undefined;
+    socketPath: string | undefined;
+  };
   timeouts: Required<TimeoutOptions>;
   closeTimeout: number;
+  transport: Dispatcher | undefined;
 }
 
 /** Defaults, each with its reason (see DESIGN.md). */
@@ -142,6 +168,7 @@ const TOP_KEYS = [
   'pool',
   'timeouts',
   'closeTimeout',
+  'transport',
   'retry',
   'breaker',
   'bulkhead',
@@ -158,6 +185,8 @@ const POOL_KEYS = [
   'http2',
   'tls',
   'keepAliveInitialDelay',
+  'proxy',
+  'socketPath',
   'maxResponseSize',
 ] as const;
 const TIMEOUT_KEYS = ['total', 'headers', 'body'] as const;
@@ -191,6 +220,19 @@ export function resolveTransportOptions(input: unknown): ResolvedTransportOption
   const http2 = resolveHttp2Options(pool.http2);
   const timeouts = objectOr<TimeoutOptions>('timeouts', options.timeouts) ?? {};
   knownKeys('timeouts', timeouts, TIMEOUT_KEYS);
+  const transport = resolveTransport(options.transport);
+  const proxy = resolveProxy(pool.proxy);
+  const socketPath = resolveSocketPath(pool.socketPath);
+  if (transport !== undefined && (proxy !== undefined || socketPath !== undefined)) {
+    throw new InvalidOptionError(
+      proxy !== undefined ? 'pool.proxy' : 'pool.socketPath',
+      'absent when `transport` is given (the transport owns the connections)',
+      proxy?.kind === 'url' ? proxy.redacted : (proxy?.kind ?? socketPath),
+    );
+  }
+  if (proxy !== undefined && socketPath !== undefined) {
+    throw new InvalidOptionError('pool.socketPath', 'absent when `pool.proxy` is given', socketPath);
+  }
 
   return {
     name,
@@ -223,6 +265,8 @@ export function resolveTransportOptions(input: unknown): ResolvedTransportOption
         HOUR,
         D.keepAliveInitialDelay,
       ),
+      proxy,
+      socketPath,
       maxResponseSize: byteSizeOr('pool.maxResponseSize', pool.maxResponseSize, D.maxResponseSize),
     },
     timeouts: {
@@ -231,7 +275,54 @@ export function resolveTransportOptions(input: unknown): ResolvedTransportOption
       body: durationIn('timeouts.body', timeouts.body, 1, HOUR, D.body),
     },
     closeTimeout: durationIn('closeTimeout', options.closeTimeout, 0, HOUR, D.closeTimeout),
+    transport,
   };
+}
+
+const PROXY_EXPECTED = 'an http: or https: proxy URL (e.g. "http://proxy.internal:3128") or "env"';
+
+/** `pool.proxy`: a URL (credentials allowed, never echoed) or `'env'`. */
+function resolveProxy(value: unknown): ResolvedProxy | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'env') return { kind: 'env' };
+  if (typeof value !== 'string' && !(value instanceof URL)) {
+    throw new InvalidOptionError('pool.proxy', PROXY_EXPECTED, typeof value === 'object' ? '[object]' : value);
+  }
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new InvalidOptionError('pool.proxy', PROXY_EXPECTED, withoutCredentials(String(value)));
+  }
+  const redacted = `${url.protocol}//${url.host}`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidOptionError('pool.proxy', PROXY_EXPECTED, redacted);
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    throw new InvalidOptionError('pool.proxy', `${PROXY_EXPECTED}, with no path or query`, redacted + url.pathname);
+  }
+  return { kind: 'url', url, redacted };
+}
+
+/** A proxy URL as text with any `user:pass@` removed, for an error message. */
+function withoutCredentials(text: string): string {
+  return text.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+function resolveSocketPath(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.includes('\0')) {
+    throw new InvalidOptionError('pool.socketPath', 'the path of a Unix domain socket (a non-empty string)', value);
+  }
+  return value;
+}
+
+function resolveTransport(value: unknown): Dispatcher | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || typeof (value as Dispatcher).dispatch !== 'function') {
+    throw new InvalidOptionError('transport', 'an undici Dispatcher (e.g. a MockAgent)', value);
+  }
+  return value as Dispatcher;
 }
 
 function resolveHttp2Options(value: unknown): ResolvedHttp2Options | false {

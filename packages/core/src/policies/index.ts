@@ -111,6 +111,7 @@ export {
   resolveRetryOptions,
   type ResolvedRetryOptions,
   type RetryCallOptions,
+  type RetryContext,
   type RetryOptions,
 } from './retry-options.ts';
 export { SlidingWindow } from './breaker/sliding-window.ts';

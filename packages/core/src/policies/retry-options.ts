@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../errors/errors.ts';
 import { IDEMPOTENT_METHODS } from '../http/request-facts.ts';
-import { durationIn, integerIn, knownKeys, policyOptions } from '../options/validate.ts';
+import { durationIn, functionOr, integerIn, knownKeys, policyOptions } from '../options/validate.ts';
 import { resolveExponentialBackoffOptions } from './backoff/exponential-backoff.ts';
 import {
   DEFAULT_RETRY_BUDGET_OPTIONS,
@@ -12,8 +12,39 @@ import {
 /** Methods whose requests may be sent again: the one list, {@link IDEMPOTENT_METHODS} (no TRACE). */
 export const DEFAULT_IDEMPOTENT_METHODS: readonly string[] = IDEMPOTENT_METHODS;
 
+/** What `retry.shouldRetry` and `retry.onRetry` are told about a retry Steady's safe defaults allow. */
+export interface RetryContext {
+  /** The upstream's name. */
+  readonly upstream: string;
+  /** HTTP method, upper-case. */
+  readonly method: string;
+  /** Redacted URL (no query, no credentials), when known. */
+  readonly url: string | undefined;
+  /** The attempt about to be made (1 for the first retry). */
+  readonly attempt: number;
+  /** Why: a Steady error code (`STEADY_NETWORK`, …) or `status NNN`. */
+  readonly reason: string;
+  /** The failed attempt's error (a `SteadyError`), when it threw. */
+  readonly error: unknown;
+  /** The failed attempt's status, when it answered with a retryable status. */
+  readonly status: number | undefined;
+  /** Backoff before the retry, ms (`onRetry` only; 0 when `shouldRetry` is asked). */
+  readonly delay: number;
+}
+
 /** Options of the retry policy. */
 export interface RetryOptions {
+  /**
+   * Your predicate, asked only about retries the safe defaults already allow (idempotent or
+   * provably unsent, replayable body, retryable error or status): return `false` to give up
+   * on this one. It can narrow what is retried, never widen it — a non-idempotent request
+   * that may have reached the server is never offered. Must be synchronous; one that throws
+   * counts as `false` (and a `SteadyListenerWarning` is emitted).
+   * @default undefined (every safe retry is made)
+   */
+  shouldRetry?: (ctx: RetryContext) => boolean;
+  /** Called right before each retry's backoff (after `shouldRetry` and the budget agreed). A throw is reported as a warning and ignored. @default undefined */
+  onRetry?: (ctx: RetryContext) => void;
   /**
    * Retries after the first attempt, 0…10.
    * @default 2
@@ -70,6 +101,8 @@ export const RETRY_CALL_KEYS: readonly string[] = Object.freeze([
   'maxRetryAfter',
   'statuses',
   'budget',
+  'shouldRetry',
+  'onRetry',
 ]);
 
 /** {@link RetryOptions} after defaults. */
@@ -81,6 +114,8 @@ export interface ResolvedRetryOptions {
   readonly statuses: readonly number[];
   readonly methods: readonly string[];
   readonly budget: ResolvedRetryBudgetOptions | false;
+  readonly shouldRetry: ((ctx: RetryContext) => boolean) | undefined;
+  readonly onRetry: ((ctx: RetryContext) => void) | undefined;
 }
 
 /** Defaults of the retry policy. */
@@ -99,9 +134,22 @@ export const DEFAULT_RETRY_OPTIONS: ResolvedRetryOptions = Object.freeze({
   methods: DEFAULT_IDEMPOTENT_METHODS,
   /** On: a retry storm must never multiply the load of a struggling upstream. */
   budget: DEFAULT_RETRY_BUDGET_OPTIONS,
+  /** None: the safe defaults decide. */
+  shouldRetry: undefined,
+  onRetry: undefined,
 });
 
-const KEYS = ['retries', 'baseDelay', 'maxDelay', 'maxRetryAfter', 'statuses', 'methods', 'budget'] as const;
+const KEYS = [
+  'retries',
+  'baseDelay',
+  'maxDelay',
+  'maxRetryAfter',
+  'statuses',
+  'methods',
+  'budget',
+  'shouldRetry',
+  'onRetry',
+] as const;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
@@ -137,6 +185,8 @@ export function resolveRetryOptions(
       options.budget === undefined
         ? base.budget
         : resolveRetryBudgetOptions(options.budget, `${path}.budget`, baseBudget),
+    shouldRetry: functionOr(`${path}.shouldRetry`, options.shouldRetry, base.shouldRetry),
+    onRetry: functionOr(`${path}.onRetry`, options.onRetry, base.onRetry),
   });
 }
 

@@ -10,6 +10,7 @@ import {
   resolveRetryCallOptions,
   type ResolvedRetryOptions,
   type RetryCallOptions,
+  type RetryContext,
 } from './retry-options.ts';
 import { sleep } from './signals.ts';
 
@@ -115,6 +116,13 @@ export class RetryPolicy implements Policy {
         this.#givenUp++;
         return settle(outcome);
       }
+      const hook = options.shouldRetry === undefined && options.onRetry === undefined ? undefined : { reason, status };
+      if (hook !== undefined && options.shouldRetry !== undefined) {
+        if (!askShouldRetry(options.shouldRetry, retryContext(ctx, outcome, hook, ctx.attempt + 1, 0))) {
+          this.#givenUp++;
+          return settle(outcome);
+        }
+      }
       let delay = backoff.delay(retry);
       if (status === 429 || status === 503) {
         const after = parseRetryAfter(header?.('retry-after'));
@@ -148,6 +156,9 @@ export class RetryPolicy implements Policy {
         delay,
         reason,
       }));
+      if (hook !== undefined && options.onRetry !== undefined) {
+        callOnRetry(options.onRetry, retryContext(ctx, outcome, hook, attempt, delay));
+      }
       if (outcome.ok) ctx.discard?.(outcome.value);
       this.#retries++;
       try {
@@ -220,6 +231,43 @@ export function isRetryableError(error: unknown, ctx: CallContext): boolean {
     return ctx.idempotent && (error.phase === 'headers' || error.phase === 'body');
   }
   return false;
+}
+
+function retryContext<T>(
+  ctx: CallContext,
+  outcome: Outcome<T>,
+  hook: { reason: string; status: number | undefined },
+  attempt: number,
+  delay: number,
+): RetryContext {
+  return Object.freeze({
+    upstream: ctx.upstream,
+    method: ctx.method,
+    url: ctx.url,
+    attempt,
+    reason: hook.reason,
+    error: outcome.ok ? undefined : outcome.error,
+    status: hook.status,
+    delay,
+  });
+}
+
+/** The user's predicate; a throw counts as "do not retry" and is reported, never breaks the call. */
+function askShouldRetry(shouldRetry: (ctx: RetryContext) => boolean, ctx: RetryContext): boolean {
+  try {
+    return shouldRetry(ctx) === true;
+  } catch (error) {
+    process.emitWarning(`steady: retry.shouldRetry threw: ${String(error)}`, 'SteadyListenerWarning');
+    return false;
+  }
+}
+
+function callOnRetry(onRetry: (ctx: RetryContext) => void, ctx: RetryContext): void {
+  try {
+    onRetry(ctx);
+  } catch (error) {
+    process.emitWarning(`steady: retry.onRetry threw: ${String(error)}`, 'SteadyListenerWarning');
+  }
 }
 
 function settle<T>(outcome: Outcome<T>): T {

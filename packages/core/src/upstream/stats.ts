@@ -1,6 +1,6 @@
 import type { FleetStats } from '../policies/fleet.ts';
 import type { BulkheadStats, CircuitBreakerStats, HedgeStats, RetryStats } from '../policies/index.ts';
-import type { SteadyPool } from '../pool/create-pool.ts';
+import type { PoolFigures, SteadyPool } from '../pool/create-pool.ts';
 import type { CallCounters, CallTracker } from './call-tracker.ts';
 import type { Pipeline } from './pipeline.ts';
 
@@ -10,16 +10,10 @@ export interface UpstreamStats {
   origin: string;
   state: 'open' | 'closing' | 'closed';
   inFlight: number;
-  pool: {
+  /** undici pool figures (`connected`, `free`, `pending`, `queued`, `running`, `size`), plus: */
+  pool: PoolFigures & {
     /** Most sockets allowed. */
     connections: number;
-    /** undici pool figures. */
-    connected: number;
-    free: number;
-    pending: number;
-    queued: number;
-    running: number;
-    size: number;
     /** Sockets ever opened / open now / most open at once. */
     socketsOpened: number;
     socketsOpen: number;
@@ -53,7 +47,7 @@ export function buildStats(
   pipeline: Pipeline,
   calls: CallTracker,
 ): UpstreamStats {
-  const s = pool.pool.stats;
+  const s = pool.figures();
   const policies = pipeline.stats();
   return {
     name: upstream.name,

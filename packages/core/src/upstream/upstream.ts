@@ -101,6 +101,11 @@ export class Upstream {
     return this.#pipeline.breaker;
   }
 
+  /** Calls admitted and not yet settled (a response whose body still streams counts as settled). */
+  get inFlight(): number {
+    return this.#calls.inFlight;
+  }
+
   /** `open`, `closing` or `closed`. */
   get state(): 'open' | 'closing' | 'closed' {
     return this.#closed ? 'closed' : this.#closing ? 'closing' : 'open';

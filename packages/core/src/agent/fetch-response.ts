@@ -1,6 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
-import { decodeBody, ProtocolError, redactUrl, type Upstream } from '@steady/core';
+import { ProtocolError } from '../errors/errors.ts';
+import { redactUrl } from '../errors/steady-error.ts';
+import { decodeBody } from '../http/decompress.ts';
+import type { Upstream } from '../upstream/upstream.ts';
 
 /** What the bridge needs from undici's response data. */
 export interface RawResponse {
