@@ -157,7 +157,8 @@ async function dispatch(target: Target, config: InternalAxiosRequestConfig): Pro
         lengthComputable: true,
       });
     }
-    if (signal !== undefined) abortBodyOn(signal, res.body);
+    // The call's signal keeps aborting the body until it closes: core holds it (and the total
+    // deadline) in force while the body streams, so nothing is registered here.
     return settle(await toAxiosResponse(res, config, request, result.upstream.options.pool.maxResponseSize));
   } catch (error) {
     throw toAxiosError(error, config, request, call?.signal ?? (config.signal as AbortSignal | undefined));
@@ -289,22 +290,6 @@ function settle(response: AxiosResponse): AxiosResponse {
     response.request,
     response,
   );
-}
-
-/**
- * Core detaches the caller's signal once the response headers are in; keep it aborting the
- * body (buffered or streamed) until the body closes.
- */
-function abortBodyOn(signal: AbortSignal, body: UpstreamResponse['body']): void {
-  if (signal.aborted) {
-    body.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    return;
-  }
-  const onAbort = (): void => {
-    body.destroy(new Error('aborted'));
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  body.once('close', () => signal.removeEventListener('abort', onAbort));
 }
 
 function decode(value: string): string {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import axios, { AxiosError, isCancel } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUpstream, isTimeoutError, type Upstream } from '@steady/core';
@@ -132,5 +133,20 @@ describe('createAxios() and the Steady adapter', () => {
     });
     setTimeout(() => controller.abort(), 50);
     expect(isCancel(await rejection(pending))).toBe(true);
+  });
+
+  it('cancels a streamed download (responseType stream) after the call resolved: the stream fails', async () => {
+    const controller = new AbortController();
+    const res = await api().get('/', {
+      headers: { 'x-fault': JSON.stringify({ stallAfterBytes: 10 }) },
+      signal: controller.signal,
+      responseType: 'stream',
+    });
+    const stream = res.data as Readable;
+    const failed = new Promise<unknown>((resolve) => stream.once('error', resolve));
+    stream.resume();
+    controller.abort();
+    expect(await failed).toMatchObject({ code: 'STEADY_ABORTED' });
+    expect(stream.destroyed).toBe(true);
   });
 });

@@ -116,6 +116,7 @@ export {
   type HedgeOptions,
   type HedgeStats,
   type RetryBudgetOptions,
+  type RetryCallOptions,
   type RetryBudgetStats,
   type RetryContext,
   type RetryOptions,

@@ -34,6 +34,38 @@ describe('bad input at runtime is a typed error, never a crash, and nothing is s
   });
 });
 
+describe('per-call retry overrides are checked where the call enters', () => {
+  it.each([
+    ['a misspelt key', { retires: 3 }, 'retry.retires', 'one of retries, baseDelay'],
+    ['retries out of range', { retries: 99 }, 'retry.retries', '0'],
+    ['a budget of its own', { budget: { ratio: 1 } }, 'retry.budget', 'per upstream'],
+    ['methods (use `idempotent`)', { methods: ['POST'] }, 'retry.methods', 'a known option'],
+    ['statuses that are not statuses', { statuses: [42] }, 'retry.statuses', '100…599'],
+  ])(
+    '%s → STEADY_INVALID_OPTION naming the option; request() and execute() send nothing',
+    async (_l, retry, option, text) => {
+      server.resetCounters();
+      const error = await up.request('/x', { retry } as never).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'STEADY_INVALID_OPTION', option });
+      expect(String((error as Error).message)).toContain(text);
+      expect(server.counters().requests).toBe(0);
+      let attempts = 0;
+      const viaExecute = await up.execute(async () => ++attempts, { retry } as never).catch((e: unknown) => e);
+      expect(viaExecute).toMatchObject({ code: 'STEADY_INVALID_OPTION', option });
+      expect(attempts).toBe(0);
+    },
+  );
+
+  it('a valid override is used (resolved once per object) and retries as told', async () => {
+    server.resetCounters();
+    const retry = { retries: 1, baseDelay: 1, maxDelay: 1, statuses: [404] };
+    const res = await up.request('/status/404', { retry });
+    await res.body.dump();
+    expect(res.statusCode).toBe(404);
+    expect(server.counters().requests).toBe(2);
+  });
+});
+
 describe('the dispatcher works with undici directly', () => {
   it('undici.request and undici.fetch reuse the tuned pool', async () => {
     const before = up.stats().pool.socketsOpened;

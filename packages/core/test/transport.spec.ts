@@ -76,6 +76,36 @@ describe('stale-socket replay behind a load balancer that forgets idle connectio
     await res.body.dump();
     expect(up.stats().calls.replays).toBe(1);
   });
+
+  it('never replays a POST marked idempotent: false, nor a GET marked so: the call decides, as for retries', async () => {
+    const s = await server();
+    const balancer = await lb(s.url, 100);
+    const up = upstream({ origin: balancer.url, retry: false });
+    await (await up.request('/x')).body.dump();
+    await pause(160);
+    const post = await up
+      .request('/orders', { method: 'POST', body: 'x', headers: { 'idempotency-key': 'k2' }, idempotent: false })
+      .catch((e: unknown) => e);
+    expect(post).toMatchObject({ code: 'STEADY_NETWORK', delivery: 'unknown', method: 'POST' });
+    await (await up.request('/x')).body.dump();
+    await pause(160);
+    const get = await up.request('/report', { idempotent: false }).catch((e: unknown) => e);
+    expect(get).toMatchObject({ code: 'STEADY_NETWORK', delivery: 'unknown', method: 'GET' });
+    expect(up.stats().calls.replays).toBe(0);
+    expect(s.counters().byPath['/orders'] ?? 0).toBe(0);
+    expect(s.counters().byPath['/report'] ?? 0).toBe(0);
+  });
+
+  it("uses the upstream's retry.methods for replays too: TRACE is not idempotent by default", async () => {
+    const s = await server();
+    const balancer = await lb(s.url, 100);
+    const up = upstream({ origin: balancer.url, retry: false });
+    await (await up.request('/x')).body.dump();
+    await pause(160);
+    const error = await up.request('/t', { method: 'TRACE' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'STEADY_NETWORK', method: 'TRACE' });
+    expect(up.stats().calls.replays).toBe(0);
+  });
 });
 
 describe('a dropped request', () => {

@@ -7,6 +7,9 @@ import {
   isCircuitOpenError,
   isTimeoutError,
   type AttemptContext,
+  type ExecuteOptions,
+  type RetryCallOptions,
+  type UpstreamRequestOptions,
   type Disposer,
   type HedgeOptions,
   type HedgeStats,
@@ -27,6 +30,19 @@ describe('public types', () => {
     // @ts-expect-error: retries must be a number
     const bad: UpstreamOptions = { origin: 'http://x', retry: { retries: 'many' } };
     void bad;
+  });
+
+  it('per-call retry overrides are typed (RetryCallOptions): a misspelt key does not compile', () => {
+    expectTypeOf<UpstreamRequestOptions['retry']>().toEqualTypeOf<false | RetryCallOptions | undefined>();
+    expectTypeOf<ExecuteOptions<number>['retry']>().toEqualTypeOf<false | RetryCallOptions | undefined>();
+    // @ts-expect-error: "retires" is no retry option
+    const typo: UpstreamRequestOptions = { retry: { retires: 3 } };
+    // @ts-expect-error: the budget is per upstream; a call may only leave it
+    const budget: UpstreamRequestOptions = { retry: { budget: { ratio: 1 } } };
+    // @ts-expect-error: a call says it is idempotent with `idempotent`, not with retry.methods
+    const methods: UpstreamRequestOptions = { retry: { methods: ['POST'] } };
+    const fine: UpstreamRequestOptions = { retry: { retries: 3, baseDelay: 50, statuses: [503], budget: false } };
+    void [typo, budget, methods, fine];
   });
 
   it('hedge and pool.http2 are typed, per upstream and per call', () => {

@@ -1,4 +1,4 @@
-import { isStreamBody, type CallOptions, type UpstreamRequestOptions } from '@steady/core';
+import { isStreamBody, type CallOptions, type RetryCallOptions, type UpstreamRequestOptions } from '@steady/core';
 import type { Options, RetryOptions } from 'ky';
 
 /**
@@ -21,8 +21,8 @@ export const STEADY_INIT_KEY = 'steady';
 /** The largest ky `retry.limit` Steady accepts (`retry.retries` is 0…10). */
 const MAX_RETRIES = 10;
 
-const numericRetry = new Map<number, false | Record<string, unknown>>();
-const objectRetry = new WeakMap<object, Record<string, unknown>>();
+const numericRetry = new Map<number, false | RetryCallOptions>();
+const objectRetry = new WeakMap<object, RetryCallOptions>();
 
 /**
  * ky's `retry` option, expressed as a Steady per-call retry override (cached, so the core
@@ -31,7 +31,7 @@ const objectRetry = new WeakMap<object, Record<string, unknown>>();
  * `maxRetryAfter → maxRetryAfter`. `delay`, `jitter`, `shouldRetry`, `retryOnTimeout` and
  * `afterStatusCodes` are ignored: Steady's backoff and `Retry-After` handling apply.
  */
-export function retryFromKy(retry: Options['retry']): false | Record<string, unknown> | undefined {
+export function retryFromKy(retry: Options['retry']): false | RetryCallOptions | undefined {
   if (retry === undefined) return undefined;
   if (typeof retry === 'number') {
     let mapped = numericRetry.get(retry);
@@ -51,8 +51,8 @@ export function retryFromKy(retry: Options['retry']): false | Record<string, unk
   return mapped.retries === 0 ? false : mapped;
 }
 
-function mapRetryObject(retry: RetryOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function mapRetryObject(retry: RetryOptions): RetryCallOptions {
+  const out: { -readonly [K in keyof RetryCallOptions]: RetryCallOptions[K] } = {};
   if (retry.limit !== undefined) out.retries = clampRetries(retry.limit);
   if (retry.statusCodes !== undefined) out.statuses = [...retry.statusCodes];
   if (retry.backoffLimit !== undefined && Number.isFinite(retry.backoffLimit)) out.maxDelay = retry.backoffLimit;

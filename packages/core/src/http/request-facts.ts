@@ -3,15 +3,12 @@
  * shared by the pool's stale-socket replay and by the policies.
  */
 
-/** Methods that are idempotent by definition (RFC 9110 §9.2.2). */
-export const IDEMPOTENT_METHODS: readonly string[] = Object.freeze([
-  'GET',
-  'HEAD',
-  'OPTIONS',
-  'PUT',
-  'DELETE',
-  'TRACE',
-]);
+/**
+ * The methods whose requests Steady may send again — by a retry and by the stale-socket replay
+ * alike: RFC 9110 §9.2.2's idempotent methods minus TRACE (a diagnostic loop-back, never worth a
+ * second trip). `retry.methods` replaces this list for an upstream, for both.
+ */
+export const IDEMPOTENT_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /** The value of a header, case-insensitively, from any header shape undici accepts. */
 export function headerValue(headers: unknown, name: string): string | undefined {

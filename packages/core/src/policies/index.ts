@@ -107,8 +107,10 @@ export { createRetryPolicy, isRetryableError, RetryPolicy, type RetryDeps, type 
 export {
   DEFAULT_IDEMPOTENT_METHODS,
   DEFAULT_RETRY_OPTIONS,
+  resolveRetryCallOptions,
   resolveRetryOptions,
   type ResolvedRetryOptions,
+  type RetryCallOptions,
   type RetryContext,
   type RetryOptions,
 } from './retry-options.ts';

@@ -1,4 +1,5 @@
 import type { EventHub } from '../events/events.ts';
+import type { RetryCallOptions } from './retry-options.ts';
 import type { HedgeOptions } from './hedge-options.ts';
 
 /** What a policy can learn about an attempt's result (an HTTP response) without owning it. */
@@ -11,7 +12,7 @@ export interface ResultInfo {
 
 /** Per-call policy overrides. `false` turns a policy off for this call. */
 export interface PolicyOverrides {
-  retry?: false | Record<string, unknown>;
+  retry?: false | RetryCallOptions;
   breaker?: false;
   bulkhead?: false;
   /** Total deadline for this call in ms (replaces `timeouts.total`). */
@@ -64,6 +65,13 @@ export interface CallContext {
    */
   readonly retain?: RetainedResult;
   /**
+   * Set by `upstream.request()`, whose attempt hands `signal` only to undici: the deadline policy
+   * may then give the inner policies a `DeadlineSignal` (the members of an `AbortSignal` that
+   * undici and the policies use, with no `AbortController` per call). Unset: a real `AbortSignal`,
+   * since an `execute()` attempt may pass it to anything (e.g. `fetch`).
+   */
+  readonly lightSignal?: boolean;
+  /**
    * The same call with its own signal and attempt number, for one request of a hedged round
    * (so a losing request can be aborted alone). Absent: the hedge policy copies the object.
    */
@@ -78,6 +86,11 @@ export interface CallContext {
 export interface RetainedResult {
   release: (() => void) | undefined;
   unused?(): boolean;
+  /**
+   * Called by the deadline policy once `release` is set, with the result the call resolves
+   * with: start holding it (e.g. call `release` when the body closes).
+   */
+  hold?(result: unknown): void;
 }
 
 /** The function a policy wraps: the rest of the pipeline. */

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors/errors.ts';
+import { IDEMPOTENT_METHODS } from '../http/request-facts.ts';
 import { durationIn, functionOr, integerIn, knownKeys, policyOptions } from '../options/validate.ts';
 import { resolveExponentialBackoffOptions } from './backoff/exponential-backoff.ts';
 import {
@@ -8,8 +9,8 @@ import {
   type RetryBudgetOptions,
 } from './retry-budget.ts';
 
-/** Methods whose requests may be replayed: RFC 9110 §9.2.2 idempotent methods, minus TRACE. */
-export const DEFAULT_IDEMPOTENT_METHODS: readonly string[] = Object.freeze(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** Methods whose requests may be sent again: the one list, {@link IDEMPOTENT_METHODS} (no TRACE). */
+export const DEFAULT_IDEMPOTENT_METHODS: readonly string[] = IDEMPOTENT_METHODS;
 
 /** What `retry.shouldRetry` and `retry.onRetry` are told about a retry Steady's safe defaults allow. */
 export interface RetryContext {
@@ -80,6 +81,29 @@ export interface RetryOptions {
    */
   budget?: false | RetryBudgetOptions;
 }
+
+/**
+ * Per-call retry overrides (`request(path, { retry: { … } })`): the upstream's {@link RetryOptions}
+ * for this call only, unset ones taken from the upstream. Two are not per call: `methods` (a
+ * call says whether it is idempotent with its own `idempotent` option) and the budget, which
+ * belongs to the upstream — a call may only leave it (`budget: false`).
+ */
+export interface RetryCallOptions extends Omit<RetryOptions, 'methods' | 'budget'> {
+  /** `false`: this call neither feeds nor spends the upstream's retry budget. */
+  budget?: false;
+}
+
+/** The keys of {@link RetryCallOptions}. */
+export const RETRY_CALL_KEYS: readonly string[] = Object.freeze([
+  'retries',
+  'baseDelay',
+  'maxDelay',
+  'maxRetryAfter',
+  'statuses',
+  'budget',
+  'shouldRetry',
+  'onRetry',
+]);
 
 /** {@link RetryOptions} after defaults. */
 export interface ResolvedRetryOptions {
@@ -164,6 +188,24 @@ export function resolveRetryOptions(
     shouldRetry: functionOr(`${path}.shouldRetry`, options.shouldRetry, base.shouldRetry),
     onRetry: functionOr(`${path}.onRetry`, options.onRetry, base.onRetry),
   });
+}
+
+/**
+ * Validate per-call retry overrides found at `path` over `base` (the upstream's options): only
+ * the {@link RetryCallOptions} keys, `budget` only `false`. Throws `InvalidOptionError`.
+ */
+export function resolveRetryCallOptions(
+  input: unknown,
+  path: string,
+  base: ResolvedRetryOptions = DEFAULT_RETRY_OPTIONS,
+): ResolvedRetryOptions {
+  const options = policyOptions<RetryOptions>(path, input);
+  if (options === false) return base;
+  knownKeys(path, options, RETRY_CALL_KEYS);
+  if (options.budget !== undefined && options.budget !== false) {
+    throw new InvalidOptionError(`${path}.budget`, 'false or omitted (the budget is per upstream)', options.budget);
+  }
+  return resolveRetryOptions(options, path, base) as ResolvedRetryOptions;
 }
 
 function listOf<T>(

@@ -297,12 +297,12 @@ describe('retry overrides', () => {
     expect(next).toHaveBeenCalledTimes(5);
     expect(retries.map((e) => e.delay)).toEqual([10, 20, 40, 80]);
 
-    const bad = context({ overrides: { retry: { retries: 'many' } } });
+    const bad = context({ overrides: { retry: { retries: 'many' } as never } });
     expect((await run(policy().execute(script([1]).next, bad.ctx))).error).toMatchObject({
       code: 'STEADY_INVALID_OPTION',
       option: 'overrides.retry.retries',
     });
-    const budget = context({ overrides: { retry: { budget: { ratio: 1 } } } });
+    const budget = context({ overrides: { retry: { budget: { ratio: 1 } } as never } });
     expect((await run(policy().execute(script([1]).next, budget.ctx))).error).toMatchObject({
       option: 'overrides.retry.budget',
     });

@@ -1,4 +1,4 @@
-import { InvalidOptionError, isNetworkError, isTimeoutError } from '../errors/errors.ts';
+import { isNetworkError, isTimeoutError } from '../errors/errors.ts';
 import { isSteadyError } from '../errors/steady-error.ts';
 import { createExponentialBackoff, type Backoff } from './backoff/exponential-backoff.ts';
 import { abortErrorOf } from './call-context.ts';
@@ -7,8 +7,9 @@ import { parseRetryAfter } from './retry-after.ts';
 import { RetryBudget, type RetryBudgetStats } from './retry-budget.ts';
 import {
   DEFAULT_RETRY_OPTIONS,
-  resolveRetryOptions,
+  resolveRetryCallOptions,
   type ResolvedRetryOptions,
+  type RetryCallOptions,
   type RetryContext,
 } from './retry-options.ts';
 import { sleep } from './signals.ts';
@@ -193,20 +194,25 @@ export class RetryPolicy implements Policy {
     return { reason: `status ${info.status}`, status: info.status, header: info.header };
   }
 
-  #optionsFor(ctx: CallContext): ResolvedRetryOptions | false {
-    const override = ctx.overrides.retry;
-    if (override === undefined) return this.options;
+  /**
+   * Resolve per-call overrides (found at `path`) over this policy's options, once per override
+   * object: the upstream calls it where a call enters (so a bad override is refused before
+   * anything is sent), and the policy reads the cached result. Throws `InvalidOptionError`.
+   */
+  resolveOverride(override: RetryCallOptions | false, path = 'overrides.retry'): ResolvedRetryOptions | false {
     if (override === false) return false;
     let resolved = this.#overrides.get(override);
     if (resolved === undefined) {
-      const budget = (override as { budget?: unknown }).budget;
-      if (budget !== undefined && budget !== false) {
-        throw new InvalidOptionError('overrides.retry.budget', 'false or omitted (the budget is per upstream)', budget);
-      }
-      resolved = resolveRetryOptions(override, 'overrides.retry', this.options);
+      resolved = resolveRetryCallOptions(override, path, this.options);
       this.#overrides.set(override, resolved);
     }
     return resolved;
+  }
+
+  #optionsFor(ctx: CallContext): ResolvedRetryOptions | false {
+    const override = ctx.overrides.retry;
+    if (override === undefined) return this.options;
+    return this.resolveOverride(override);
   }
 }
 

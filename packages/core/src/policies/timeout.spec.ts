@@ -189,3 +189,50 @@ describe('a held result at the deadline', () => {
     }
   });
 });
+
+describe('shared deadline timers and the light signal', () => {
+  it('calls with the same deadline length share one timer and each still ends at its own deadline', async () => {
+    const { policy } = setup();
+    const results: Array<Promise<{ error: unknown; at: number }>> = [];
+    for (const start of [0, 10, 20]) {
+      await vi.advanceTimersByTimeAsync(start - Date.now());
+      const { ctx } = setup({ total: 100 });
+      // next() never settles and ignores the signal: only the deadline ends these calls.
+      results.push(settle(policy.execute(() => new Promise(() => {}), ctx)));
+    }
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(200);
+    const settled = await Promise.all(results);
+    for (const r of settled) expect(isTimeoutError(r.error)).toBe(true);
+    expect(settled.map((r) => r.at)).toEqual([100, 110, 120]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('request() calls (ctx.lightSignal) get a signal without an AbortController that aborts with the reason', async () => {
+    const { ctx, policy } = setup({ total: 100 });
+    const light = { ...ctx, lightSignal: true } as CallContext;
+    const seen: unknown[] = [];
+    const done = settle(
+      policy.execute((c) => {
+        seen.push(c.signal instanceof AbortSignal);
+        return attempt(1000, 'late')(c);
+      }, light),
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    const { error } = await done;
+    expect(seen).toEqual([false]);
+    expect(light.signal.aborted).toBe(true);
+    expect(light.signal.reason).toBe(error);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('execute() calls keep a real AbortSignal', async () => {
+    const { ctx, policy } = setup({ total: 100 });
+    let real = false;
+    await policy.execute(async (c) => {
+      real = c.signal instanceof AbortSignal;
+      return 'ok';
+    }, ctx);
+    expect(real).toBe(true);
+  });
+});

@@ -1,7 +1,12 @@
 import { TimeoutError } from '../errors/errors.ts';
 import { abortErrorOf, errorContextOf } from './call-context.ts';
 import type { CallContext, Next, Policy } from './policy.ts';
+import { DeadlineQueue, type Expiring } from './deadline-queue.ts';
+import { DeadlineSignal } from './deadline-signal.ts';
 import { onAbort } from './signal-hub.ts';
+
+/** Timer queues kept for deadline lengths no call uses right now, at most. */
+const MAX_IDLE_QUEUES = 16;
 
 /**
  * A signal that never aborts. The upstream hands it to calls that have no caller signal,
@@ -23,14 +28,19 @@ export const NEVER_SIGNAL: AbortSignal = new AbortController().signal;
  *   caller's signal keep bounding the result's body until its owner releases them. A held
  *   result that nobody touched (`ctx.retain.unused()`) is released quietly at the deadline: it
  *   is no `timeout` event, since the call itself succeeded;
- * - the timer is unref'd: a deadline never keeps the process alive (the request's socket does,
- *   while it is busy);
+ * - calls with the same deadline length share one unref'd timer (see {@link DeadlineQueue}): a
+ *   deadline never keeps the process alive (the request's socket does, while it is busy), and an
+ *   idle upstream keeps no timer;
+ * - for `upstream.request()` (`ctx.lightSignal`), the inner signal is a {@link DeadlineSignal}
+ *   (no `AbortController` per call); `execute()` attempts get a real `AbortSignal`;
  * - `abortAll()` ends every call in flight at once (`close()` past its deadline, `destroy()`).
  */
 export class TimeoutPolicy implements Policy {
   readonly name = 'timeout';
   /** The calls in flight (and the results still held), as an intrusive list: joining costs no allocation. */
   #head: DeadlineRace<unknown> | undefined;
+  /** One timer queue per deadline length (ms). */
+  readonly #queues = new Map<number, DeadlineQueue>();
 
   execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
     const caller = ctx.signal;
@@ -49,6 +59,20 @@ export class TimeoutPolicy implements Policy {
   abortAll(reasonFor: (ctx: CallContext) => unknown): void {
     // Each abort unlinks the race it ends, so the head moves on.
     while (this.#head !== undefined) this.#head.abortWith(reasonFor);
+  }
+
+  /** @internal The shared timer queue of calls whose deadline is `length` ms after their start. */
+  queueFor(length: number): DeadlineQueue {
+    let queue = this.#queues.get(length);
+    if (queue === undefined) {
+      // Per-call timeouts can use many lengths: forget idle queues before the map grows.
+      if (this.#queues.size >= MAX_IDLE_QUEUES) {
+        for (const [key, idle] of this.#queues) if (idle.empty) this.#queues.delete(key);
+      }
+      queue = new DeadlineQueue();
+      this.#queues.set(length, queue);
+    }
+    return queue;
   }
 
   /** @internal */
@@ -80,18 +104,24 @@ function totalTimeout(ctx: CallContext, quiet = false): TimeoutError {
 }
 
 /**
- * One call's deadline: one AbortController, at most one timer and one listener on the
- * caller's signal, and the race — with no listener of its own: the abort paths settle it.
+ * One call's deadline: a signal for the inner pipeline (a {@link DeadlineSignal} for
+ * `upstream.request()`, an `AbortController`'s for `execute()`), a place in the policy's shared
+ * timer queue for its deadline length, at most one listener on the caller's signal, and the
+ * race — with no listener of its own: the abort paths settle it.
  */
-class DeadlineRace<T> {
+class DeadlineRace<T> implements Expiring {
   /** Neighbours in the policy's list of live races. */
   prev: DeadlineRace<unknown> | undefined;
   next: DeadlineRace<unknown> | undefined;
+  /** Place in the timer queue (owned by the queue). */
+  queuePrev: Expiring | undefined;
+  queueNext: Expiring | undefined;
+  queue: DeadlineQueue | undefined;
+  readonly expiresAt: number;
   readonly #ctx: CallContext;
-  readonly #caller: AbortSignal;
   readonly #policy: TimeoutPolicy;
-  readonly #controller = new AbortController();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #light: DeadlineSignal | undefined;
+  #controller: AbortController | undefined;
   #offCaller: (() => void) | undefined;
   #settled = false;
   #disposed = false;
@@ -100,11 +130,13 @@ class DeadlineRace<T> {
 
   constructor(ctx: CallContext, caller: AbortSignal, finite: boolean, policy: TimeoutPolicy) {
     this.#ctx = ctx;
-    this.#caller = caller;
     this.#policy = policy;
+    this.expiresAt = ctx.deadline;
     policy.link(this as DeadlineRace<unknown>);
-    if (caller !== NEVER_SIGNAL) this.#offCaller = onAbort(caller, this.#onCaller);
-    if (finite) this.#timer = setTimeout(this.#onDeadline, ctx.deadline - Date.now()).unref();
+    if (caller !== NEVER_SIGNAL) {
+      this.#offCaller = onAbort(caller, () => this.#abort(abortErrorOf(caller.reason, ctx)));
+    }
+    if (finite) policy.queueFor(ctx.deadline - ctx.startedAt).add(this);
   }
 
   /** End the call now (or fail its held result) with `reasonFor(ctx)`. */
@@ -120,7 +152,13 @@ class DeadlineRace<T> {
     const ctx = this.#ctx;
     // The inner pipeline keeps this signal even after the race is lost: any attempt still
     // running then sees it aborted, so no retry starts behind a settled call.
-    ctx.signal = this.#controller.signal;
+    if (ctx.lightSignal === true) {
+      this.#light = new DeadlineSignal();
+      ctx.signal = this.#light as unknown as AbortSignal;
+    } else {
+      this.#controller = new AbortController();
+      ctx.signal = this.#controller.signal;
+    }
     return new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -130,22 +168,21 @@ class DeadlineRace<T> {
       } catch (error) {
         running = Promise.reject(error);
       }
-      running.then(this.#onValue, this.#onError);
+      running.then(
+        (value) => this.#onValue(value),
+        (error: unknown) => this.#onError(error),
+      );
     });
   }
 
-  readonly #onDeadline = (): void => {
-    this.#timer = undefined;
+  /** The deadline passed (the timer queue calls this once). */
+  expire(): void {
     // A held result nobody touched (an unread body) is released quietly: the call succeeded.
     const quiet = this.#settled && this.#ctx.retain?.unused?.() === true;
     this.#abort(totalTimeout(this.#ctx, quiet));
-  };
+  }
 
-  readonly #onCaller = (): void => {
-    this.#abort(abortErrorOf(this.#caller.reason, this.#ctx));
-  };
-
-  readonly #onValue = (value: T): void => {
+  #onValue(value: T): void {
     if (this.#settled) {
       this.#ctx.discard?.(value);
       return;
@@ -153,38 +190,39 @@ class DeadlineRace<T> {
     this.#settled = true;
     const retain = this.#ctx.retain;
     if (retain !== undefined) {
-      retain.release = this.#dispose;
+      retain.release = () => this.#dispose();
       // With no deadline nothing would ever unlink a held result its owner drops unread: leave
       // the list now (the pool's destroy() still ends its socket) so it can be collected.
-      if (this.#timer === undefined) this.#policy.unlink(this as DeadlineRace<unknown>);
+      if (this.queue === undefined) this.#policy.unlink(this as DeadlineRace<unknown>);
+      retain.hold?.(value);
     } else {
       this.#dispose();
     }
     this.#resolve(value);
-  };
+  }
 
-  readonly #onError = (error: unknown): void => {
+  #onError(error: unknown): void {
     if (this.#settled) return;
     this.#settled = true;
     this.#dispose();
     this.#reject(error);
-  };
+  }
 
   #abort(reason: unknown): void {
     this.#dispose();
-    this.#controller.abort(reason);
+    if (this.#light !== undefined) this.#light.abort(reason);
+    else this.#controller?.abort(reason);
     if (!this.#settled) {
       this.#settled = true;
       this.#reject(reason);
     }
   }
 
-  readonly #dispose = (): void => {
+  #dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#policy.unlink(this as DeadlineRace<unknown>);
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.queue?.remove(this);
     this.#offCaller?.();
-  };
+  }
 }

@@ -9,6 +9,12 @@ import type { ClientAware, TrackedClient } from './tracked-client.ts';
 
 /** What the replay reports, for stats and the `replay` event, and the response-size bound. */
 export interface ReplayHooks {
+  /**
+   * Idempotent methods for a request sent on the dispatcher without a Steady call (e.g. with
+   * `undici.request`): the upstream's `retry.methods`. A Steady call brings its own verdict.
+   * @default IDEMPOTENT_METHODS
+   */
+  idempotentMethods?: readonly string[];
   onReplay(method: string, path: string, reason: string): void;
   /** A pool socket opened (for the `steady:upstream:socket` channel). */
   onSocketOpen?(socket: Socket): void;
@@ -26,9 +32,15 @@ export interface ReplayHooks {
  */
 export const ATTEMPT_OBSERVER: unique symbol = Symbol('steady.attempt-observer');
 
-/** Told when an attempt's request is written to a socket. */
+/** Told when an attempt's request is written to a socket; says whether its call is idempotent. */
 export interface AttemptObserver {
   onSocket(): void;
+  /**
+   * The call's own idempotency (its method in the upstream's `retry.methods`, an
+   * `Idempotency-Key`, or the caller's `idempotent` option): the retry policy decides with it,
+   * and so does the replay.
+   */
+  readonly idempotent: boolean;
 }
 
 /** Whether a failed request may have reached the server. Read with {@link deliveryOf}. */
@@ -46,8 +58,9 @@ type Controller = Dispatcher.DispatchController;
  * socket before any response byte (ECONNRESET, EPIPE, "other side closed") is replayed
  * once, at once, on the same client — whose dead socket is gone, so the replay goes out
  * on a fresh connection, never on another pooled socket that may be stale too. Only
- * idempotent requests (method or `Idempotency-Key`) with a replayable body, or requests
- * that provably never left, are replayed.
+ * idempotent calls (as the retry policy judges them: the call's `idempotent` option, else its
+ * method in `retry.methods` or an `Idempotency-Key`) with a replayable body, or requests that
+ * provably never left, are replayed.
  */
 export function createStaleReplayInterceptor(hooks: ReplayHooks): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (options, handler) => dispatch(options, new StaleReplayHandler(options, handler, hooks));
@@ -77,10 +90,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     this.#handler = handler;
     this.#hooks = hooks;
     this.#context = callsInContext.count > 0 ? AsyncLocalStorage.snapshot() : undefined;
-    this.#proxy = new ProxyController(
-      () => this.#controller,
-      (reason) => this.#abortBetweenAttempts(reason),
-    );
+    this.#proxy = new ProxyController(this);
   }
 
   attachClient(client: TrackedClient): void {
@@ -191,11 +201,26 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     if (this.#proxy.aborted || this.#client.closed || this.#client.destroyed) return false;
     const code = errorCode(error);
     if (code === undefined || !STALE_SOCKET_CODES.has(code)) return false;
-    const idempotent = isIdempotentRequest(this.#options.method ?? 'GET', this.#options.headers);
+    const observer = (this.#options as { [ATTEMPT_OBSERVER]?: AttemptObserver })[ATTEMPT_OBSERVER];
+    const idempotent =
+      observer !== undefined
+        ? observer.idempotent
+        : isIdempotentRequest(
+            this.#options.method ?? 'GET',
+            this.#options.headers,
+            undefined,
+            this.#hooks.idempotentMethods,
+          );
     return isReplayableBody(this.#options.body) && (idempotent || !this.#written);
   }
 
-  #abortBetweenAttempts(reason: unknown): void {
+  /** The controller of the attempt that is running, null between a failed attempt and its replay. */
+  get currentController(): Controller | null {
+    return this.#controller;
+  }
+
+  /** @internal The caller aborted while a replay was being scheduled. */
+  abortBetweenAttempts(reason: unknown): void {
     // Aborted while a replay was being scheduled: settle the caller now.
     if (this.#settled) return;
     this.#settled = true;
@@ -209,15 +234,17 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
  * pause and resume to the controller of the attempt that is running.
  */
 class ProxyController {
-  #current: () => Controller | null;
-  #onOrphanAbort: (reason: unknown) => void;
+  readonly #owner: StaleReplayHandler;
   #aborted = false;
   #reason: unknown = null;
   #paused = false;
 
-  constructor(current: () => Controller | null, onOrphanAbort: (reason: unknown) => void) {
-    this.#current = current;
-    this.#onOrphanAbort = onOrphanAbort;
+  constructor(owner: StaleReplayHandler) {
+    this.#owner = owner;
+  }
+
+  #current(): Controller | null {
+    return this.#owner.currentController;
   }
 
   abort(reason: unknown): void {
@@ -226,7 +253,7 @@ class ProxyController {
     this.#reason = reason;
     const current = this.#current();
     if (current !== null) current.abort(reason as Error);
-    else this.#onOrphanAbort(reason);
+    else this.#owner.abortBetweenAttempts(reason);
   }
 
   pause(): void {

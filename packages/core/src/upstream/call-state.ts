@@ -42,6 +42,8 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
   /** Runs one attempt of the call. */
   readonly run: (ctx: AttemptContext) => Promise<unknown>;
   readonly dispatcher: Dispatcher;
+  /** See {@link CallContext.lightSignal}: only `request()`'s own attempt (observed) gets one. */
+  readonly lightSignal: boolean;
   /** The call's `steady:call` tracing message; undefined unless that channel has subscribers. */
   trace: CallTraceMessage | undefined = undefined;
   readonly #origin: string;
@@ -71,6 +73,7 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
     this.signal = signal;
     this.deadline = this.startedAt + total;
     this.socketAt = shape.observed ? 0 : undefined;
+    this.lightSignal = shape.observed;
     this.overrides = overrides;
     this.discard = shape.discard as CallContext['discard'];
     this.events = events;

@@ -11,8 +11,11 @@ import {
   type Pipeline as PolicyPipeline,
   type RetryStats,
 } from '../policies/index.ts';
+import { InvalidOptionError } from '../errors/errors.ts';
 import type { FleetMembership, FleetStats } from '../policies/fleet.ts';
 import type { CallContext } from '../policies/policy.ts';
+import { resolveRetryCallOptions } from '../policies/retry-options.ts';
+import type { CallOptions } from './types.ts';
 
 /** The upstream's view of its policies. */
 export interface Pipeline {
@@ -24,6 +27,11 @@ export interface Pipeline {
   readonly fleet: FleetMembership | null;
   /** End every call at once (queued, in flight, sleeping in backoff, held bodies) with `reasonFor(ctx)`. */
   abortAll(reasonFor: (ctx: CallContext) => unknown): void;
+  /**
+   * Check a call's `retry` override where the call enters (resolved once per object, by the
+   * retry policy, which then reads the cached result): the `InvalidOptionError`, or undefined.
+   */
+  checkRetryOverride(override: CallOptions['retry']): InvalidOptionError | undefined;
   stats(): {
     retry: RetryStats | null;
     breaker: CircuitBreakerStats | null;
@@ -65,6 +73,17 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
     },
     breaker: pipeline.breaker,
     abortAll: (reasonFor) => pipeline.abortAll(reasonFor),
+    checkRetryOverride(override) {
+      if (override === undefined || override === false) return undefined;
+      try {
+        if (pipeline.retry !== null) pipeline.retry.resolveOverride(override, 'retry');
+        else resolveRetryCallOptions(override, 'retry');
+      } catch (error) {
+        if (error instanceof InvalidOptionError) return error;
+        throw error;
+      }
+      return undefined;
+    },
     idempotentMethods: options.retry === false ? DEFAULT_IDEMPOTENT_METHODS : options.retry.methods,
     fleet,
     stats: () => ({

@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { HedgeOptions } from '../policies/hedge-options.ts';
 import type { RequestFallback } from '../http/fallback-response.ts';
 import type { CallContext, ResultInfo } from '../policies/policy.ts';
+import type { RetryCallOptions } from '../policies/retry-options.ts';
 
 /** Per-call policy options, accepted by `request()` and `execute()`. */
 export interface CallOptions {
@@ -16,8 +17,11 @@ export interface CallOptions {
   timeout?: number;
   /** Treat the call as idempotent (or not), whatever its method. */
   idempotent?: boolean;
-  /** `false` turns retries off for this call; an object overrides the upstream's retry options. */
-  retry?: false | Record<string, unknown>;
+  /**
+   * `false` turns retries off for this call; an object overrides the upstream's retry options
+   * for it (checked where the call enters: a bad one rejects with `STEADY_INVALID_OPTION`).
+   */
+  retry?: false | RetryCallOptions;
   /** `false` lets this call bypass the circuit breaker. */
   breaker?: false;
   /** `false` lets this call bypass the bulkhead. */

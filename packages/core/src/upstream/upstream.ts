@@ -58,6 +58,7 @@ export class Upstream {
     this.name = resolved.name;
     this.origin = resolved.origin.origin;
     this.#pool = createPool(resolved, {
+      idempotentMethods: resolved.retry === false ? undefined : resolved.retry.methods,
       mapBodyError: (error, method, path) =>
         toSteadyError(error, {
           upstream: this.name,
@@ -117,7 +118,7 @@ export class Upstream {
    * `RequestFallbackValue` for how its value becomes one, and `fallbackAnswer()` to tell it apart.
    */
   request(path: string, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
-    const invalid = checkCallOptions(options, this.name, true);
+    const invalid = checkCallOptions(options, this.name, true) ?? this.#pipeline.checkRetryOverride(options.retry);
     if (invalid !== undefined) return Promise.reject(invalid);
     const method = (options.method ?? 'GET').toUpperCase();
     let fullPath: string;
@@ -154,12 +155,9 @@ export class Upstream {
         [ATTEMPT_OBSERVER]: ctx as CallState,
       } as Dispatcher.RequestOptions);
     const fallback = options.fallback === undefined ? this.#requestFallback : responseFallback(options.fallback);
-    return this.#call<UpstreamResponse>(attempt, shape, options, held, fallback).then((response) => {
-      // The total deadline and the caller's signal stay in force while the body streams
-      // (undici destroys the body when the call's signal fires); they end when it closes.
-      held.hold(response);
-      return response;
-    });
+    // The total deadline and the caller's signal stay in force while the body streams (undici
+    // destroys the body when the call's signal fires); `held` ends them when the body closes.
+    return this.#call<UpstreamResponse>(attempt, shape, options, held, fallback);
   }
 
   /**
@@ -167,7 +165,7 @@ export class Upstream {
    * the deadline, the caller's abort or `destroy()`, and the dispatcher to send through.
    */
   execute<T>(attempt: (ctx: AttemptContext) => Promise<T>, options: ExecuteOptions<T> = {}): Promise<T> {
-    const invalid = checkCallOptions(options, this.name, false);
+    const invalid = checkCallOptions(options, this.name, false) ?? this.#pipeline.checkRetryOverride(options.retry);
     if (invalid !== undefined) return Promise.reject(invalid);
     const method = (options.method ?? 'GET').toUpperCase();
     const shape: CallShape = {
@@ -196,13 +194,8 @@ export class Upstream {
       shape,
       options.signal ?? NEVER_SIGNAL,
       options.timeout ?? this.options.timeouts.total,
-      {
-        retry: options.retry,
-        breaker: options.breaker,
-        bulkhead: options.bulkhead,
-        timeout: options.timeout,
-        hedge: options.hedge,
-      },
+      // The call's options are its policy overrides (same keys): no copy per call.
+      options,
       this.#events,
       retain,
       attempt,
