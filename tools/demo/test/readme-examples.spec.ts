@@ -50,7 +50,8 @@ function extractBlocks(): Block[] {
       if (/^\s*\/\/\s*fragment\b/i.test(body[0] ?? '')) continue;
       const named = /^\/\/ ([\w.-]+\.m?ts)\s*$/.exec(body[0] ?? '')?.[1];
       const file = join(dir, named ?? `block-at-line-${start + 1}.mts`);
-      if (blocks.some((block) => block.file === file)) throw new Error(`${relative(root, readme)}: two blocks named ${named}`);
+      if (blocks.some((block) => block.file === file))
+        throw new Error(`${relative(root, readme)}: two blocks named ${named}`);
       // `export {}` keeps a block without imports a module, so blocks never share globals.
       writeFileSync(file, `${body.join('\n')}\nexport {};\n`);
       blocks.push({ readme: relative(root, readme), line: start + 1, file });
@@ -109,4 +110,14 @@ describe('README examples', () => {
     expect(errors, output).toEqual([]);
     expect(run.status, output).toBe(0);
   }, 120_000);
+});
+
+describe('the @steady/otel quick start', () => {
+  it('is packages/otel/examples/prometheus.ts verbatim (the file its tests run), from its first import', () => {
+    const example = readFileSync(join(root, 'packages/otel/examples/prometheus.ts'), 'utf8');
+    const code = example.slice(example.indexOf('import ')).trimEnd();
+    const readme = readFileSync(join(root, 'packages/otel/README.md'), 'utf8');
+    expect(code.length).toBeGreaterThan(500);
+    expect(readme).toContain(`\`\`\`ts\n${code}\n\`\`\``);
+  });
 });
