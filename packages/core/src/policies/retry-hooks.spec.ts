@@ -1,5 +1,5 @@
 import { MockAgent } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createUpstream } from '../upstream/upstream.ts';
 import type { RetryContext } from './retry-options.ts';
 
@@ -63,7 +63,13 @@ describe('retry.shouldRetry / retry.onRetry', () => {
     await up.destroy();
   });
 
-  it('a throwing predicate counts as false; a throwing hook is ignored', async () => {
+  it('a throwing predicate counts as false; a throwing hook is ignored, each reported as a warning', async () => {
+    // The warnings are expected: capture them (off the test output) and assert on them.
+    const warnings: unknown[][] = [];
+    const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation((...args: unknown[]) => {
+      warnings.push(args);
+    });
+    onTestFinished(() => emitWarning.mockRestore());
     setup(1);
     const up = createUpstream({
       origin: ORIGIN,
@@ -97,6 +103,10 @@ describe('retry.shouldRetry / retry.onRetry', () => {
     expect(ok.statusCode).toBe(200);
     await ok.body.dump();
     await hooked.destroy();
+    expect(warnings).toEqual([
+      ['steady: retry.shouldRetry threw: Error: bug', 'SteadyListenerWarning'],
+      ['steady: retry.onRetry threw: Error: bug', 'SteadyListenerWarning'],
+    ]);
   });
 
   it('validates the hooks at construction', () => {
