@@ -221,8 +221,9 @@ describe('cost in Redis', () => {
         `cost: ${idle.toFixed(1)} scripts/s per instance idle, ${busy.toFixed(1)} while making ${calls} calls (3 upstreams, flush ${FLUSH} ms)`,
       );
       // One script per upstream per flush period (3 × 4/s here; 2/s per upstream at the default
-      // 500 ms), and no more when calls flow.
-      for (const r of [idle, busy]) expect(r).toBeLessThanOrEqual(3 * (1000 / FLUSH) + 1);
+      // 500 ms), and no more when calls flow. A 4-period window can catch one more flush per
+      // upstream than it spans (a flush just inside each end), hence the 5/4.
+      for (const r of [idle, busy]) expect(r).toBeLessThanOrEqual(3 * (1000 / FLUSH) * (5 / 4) + 1);
       expect(busy).toBeLessThanOrEqual(idle * 1.25 + 1);
       expect(calls).toBeGreaterThan(40);
 
