@@ -16,11 +16,6 @@ vi.mock('@steady/axios', () => {
   throw Object.assign(new Error("Cannot find package 'axios'"), { code: 'ERR_MODULE_NOT_FOUND' });
 });
 
-// Pretend @steady/otel is not installed either.
-vi.mock('@steady/otel', () => {
-  throw Object.assign(new Error("Cannot find package '@steady/otel'"), { code: 'ERR_MODULE_NOT_FOUND' });
-});
-
 const origin = 'http://127.0.0.1:1';
 
 describe('optional peers', () => {
@@ -71,18 +66,5 @@ describe('optional peers', () => {
     expect(() => http.get('/x')).toThrow(MissingPeerError);
     expect(() => (http as unknown as () => void)()).toThrow(/npm install @steady\/axios axios/);
     await ref.close();
-  });
-
-  it('`otel` without @steady/otel fails the bootstrap naming the packages to install', async () => {
-    const error = await Test.createTestingModule({
-      imports: [SteadyModule.forRoot({ upstreams: { payments: { origin } }, otel: true })],
-    })
-      .compile()
-      .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(MissingPeerError);
-    expect((error as Error).message).toBe(
-      'SteadyModule `otel` needs the optional peer packages "@steady/otel" and "@opentelemetry/api": ' +
-        'run `npm install @steady/otel @opentelemetry/api`',
-    );
   });
 });
