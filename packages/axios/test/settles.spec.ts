@@ -3,7 +3,7 @@
  * whose `cause` is the Steady error (itself keeping the original as its `cause`). One
  * `describe` per defect number, against real servers on 127.0.0.1.
  */
-import { MALFORMED_RESPONSES, startFaultServer, startRawServer } from '@steady/fault-server';
+import { MALFORMED_RESPONSES, captureWarnings, startFaultServer, startRawServer } from '@steady/fault-server';
 import { AxiosError, type AxiosInstance } from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProtocolError, isResponseTooLargeError } from '@steady/core';
@@ -35,9 +35,7 @@ describe('defect 3: an axios timeout above 2^31-1 ms never fires after 1 ms', ()
 
   it('a per-request timeout: 3e9 is an AxiosError STEADY_INVALID_OPTION, sends nothing, no TimeoutOverflowWarning', async () => {
     const server = await fault({ routes: { '/slow': { latency: 50 } } });
-    const warnings: string[] = [];
-    const listener = (warning: Error) => warnings.push(warning.name);
-    process.on('warning', listener);
+    const warnings = captureWarnings();
     try {
       const error = await rejection(api(server.url).get('/slow', { timeout: 3e9 }));
       expect(error).toBeInstanceOf(AxiosError);
@@ -45,9 +43,9 @@ describe('defect 3: an axios timeout above 2^31-1 ms never fires after 1 ms', ()
       expect(error.message).toContain('2147483647');
       expect(server.counters().requests).toBe(0);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(warnings).not.toContain('TimeoutOverflowWarning');
+      expect(warnings.names).not.toContain('TimeoutOverflowWarning');
     } finally {
-      process.off('warning', listener);
+      warnings.stop();
     }
   });
 });

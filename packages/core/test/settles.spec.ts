@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { spawnFaultServer, startRawServer, waitFor, type RawServer } from '@steady/fault-server';
+import { captureWarnings, spawnFaultServer, startRawServer, waitFor, type RawServer } from '@steady/fault-server';
 import { describe, expect, it } from 'vitest';
 import {
   decodeBody,
@@ -53,11 +53,9 @@ async function raw(response: string | Buffer): Promise<RawServer> {
 
 /** Collect process warnings for the duration of a test. */
 function warnings(): string[] {
-  const seen: string[] = [];
-  const listener = (warning: Error) => seen.push(warning.name);
-  process.on('warning', listener);
-  h.defer(async () => void process.off('warning', listener));
-  return seen;
+  const captured = captureWarnings();
+  h.defer(async () => captured.stop());
+  return captured.names;
 }
 
 describe('defect 2: close() and destroy() reach calls in a retry backoff and in the bulkhead queue', () => {

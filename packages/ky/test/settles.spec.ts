@@ -3,7 +3,7 @@
  * Steady error itself, ky's `request` attached, the original as `cause`), never a raw
  * RangeError, parser or zlib error. One `describe` per defect number, real servers on 127.0.0.1.
  */
-import { MALFORMED_RESPONSES, startFaultServer, startRawServer, waitFor } from '@steady/fault-server';
+import { MALFORMED_RESPONSES, captureWarnings, startFaultServer, startRawServer, waitFor } from '@steady/fault-server';
 import ky, { type KyInstance } from 'ky';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isProtocolError, isResponseTooLargeError, type UpstreamOptions } from '@steady/core';
@@ -37,18 +37,16 @@ describe('defect 3: a ky timeout above 2^31-1 ms never fires after 1 ms', () => 
 
   it('a per-request timeout: 3e9 rejects with STEADY_INVALID_OPTION, sends nothing, no TimeoutOverflowWarning', async () => {
     const server = await fault({ routes: { '/slow': { latency: 50 } } });
-    const warnings: string[] = [];
-    const listener = (warning: Error) => warnings.push(warning.name);
-    process.on('warning', listener);
+    const warnings = captureWarnings();
     try {
       const error = await rejection(api(server.url).get('slow', { timeout: 3e9 }).text());
       expect(error.code).toBe('STEADY_INVALID_OPTION');
       expect(error.message).toContain('2147483647');
       expect(server.counters().requests).toBe(0);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(warnings).not.toContain('TimeoutOverflowWarning');
+      expect(warnings.names).not.toContain('TimeoutOverflowWarning');
     } finally {
-      process.off('warning', listener);
+      warnings.stop();
     }
   });
 });

@@ -8,6 +8,7 @@ export { MALFORMED_RESPONSES, startRawServer, type RawServer, type RawServerOpti
 export { spawnFaultServer } from './spawn.ts';
 export { DEFAULT_BODY, DEFAULT_BODY_SIZE } from './body.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
+export { captureWarnings, type CapturedWarnings } from './capture-warnings.ts';
 export { deadOrigin } from './dead-origin.ts';
 export type { Behaviour, BehaviourBody, FaultCounters, FaultServer, FaultServerOptions, RouteSpec } from './types.ts';
 export type { LoadBalancer, LoadBalancerCounters, LoadBalancerOptions } from './load-balancer.ts';
