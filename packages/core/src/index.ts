@@ -44,6 +44,7 @@ export {
   type TransportOptions,
 } from './options/upstream-options.ts';
 export type { TlsOptions } from './options/tls-options.ts';
+export { knownKeys } from './options/validate.ts';
 export {
   SteadyError,
   ErrorCode,

@@ -1,5 +1,5 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
-import { InvalidOptionError } from '@steady/core';
+import { InvalidOptionError, knownKeys } from '@steady/core';
 
 /** Options of {@link instrumentSteady}. */
 export interface InstrumentSteadyOptions {
@@ -42,10 +42,7 @@ export function resolveInstrumentOptions(options: unknown): ResolvedInstrumentSt
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidOptionError('options', 'an object or undefined', options);
   }
-  for (const key of Object.keys(options)) {
-    if (!(KEYS as readonly string[]).includes(key))
-      throw new InvalidOptionError(key, `a known option (one of ${KEYS.join(', ')})`, (options as never)[key]);
-  }
+  knownKeys('', options, KEYS);
   const { meterProvider, tracerProvider, tracing, attemptDuration } = options as Record<string, unknown>;
   if (meterProvider !== undefined && !hasMethod(meterProvider, 'getMeter')) {
     throw new InvalidOptionError('meterProvider', 'a MeterProvider (an object with getMeter())', meterProvider);

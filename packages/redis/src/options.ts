@@ -1,5 +1,5 @@
 /** Options of {@link redisFleet}, their defaults and their validation. */
-import { InvalidOptionError } from '@steady/core';
+import { InvalidOptionError, knownKeys } from '@steady/core';
 import type { Redis } from 'ioredis';
 
 /** Options of `redisFleet()`. */
@@ -64,11 +64,7 @@ export function resolveRedisFleetOptions(input: unknown): ResolvedRedisFleetOpti
     throw new InvalidOptionError('redisFleet', 'an object of options with `redis`', input);
   }
   const options = input as Partial<RedisFleetOptions>;
-  for (const key of Object.keys(options)) {
-    if (!(KEYS as readonly string[]).includes(key)) {
-      throw new InvalidOptionError(key, `a known option (one of ${KEYS.join(', ')})`, (input as never)[key]);
-    }
-  }
+  knownKeys('', options, KEYS);
   const redis = options.redis as unknown;
   if (
     typeof redis !== 'object' ||

@@ -2,7 +2,7 @@
  * Options of {@link probe}: validated once, each default with its reason. A bad option throws
  * `InvalidOptionError` (`STEADY_INVALID_OPTION`) naming the option, the allowed range and the value.
  */
-import { InvalidOptionError } from '@steady/core';
+import { InvalidOptionError, knownKeys } from '@steady/core';
 
 /** What {@link probe} measures and how hard it may push. */
 export interface ProbeOptions {
@@ -84,10 +84,7 @@ export function resolveProbeOptions(input: ProbeOptions): ResolvedProbeOptions {
   const D = DEFAULT_PROBE_OPTIONS;
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new InvalidOptionError('options', 'an object of options with `origin`', input);
-  for (const key of Object.keys(input)) {
-    if (!(KEYS as readonly string[]).includes(key))
-      throw new InvalidOptionError(key, `a known option (one of ${KEYS.join(', ')})`, (input as never)[key]);
-  }
+  knownKeys('', input, KEYS);
   const options: ProbeOptions = input;
   const origin = httpUrl('origin', options.origin, false);
   const path = options.path ?? D.path;

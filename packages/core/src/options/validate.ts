@@ -111,7 +111,10 @@ export function policyOptions<T extends object>(path: string, value: unknown): P
   return objectOr<T>(path, value) ?? {};
 }
 
-/** Reject keys the options type does not know, so a typo never passes silently. */
+/**
+ * Reject keys the options type does not know, so a typo never passes silently: `STEADY_INVALID_OPTION`
+ * naming `path.key` and the known keys. Exported so every Steady package validates its options alike.
+ */
 export function knownKeys(path: string, value: object, keys: readonly string[]): void {
   for (const key of Object.keys(value)) {
     if (!keys.includes(key)) {
