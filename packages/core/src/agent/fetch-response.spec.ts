@@ -48,3 +48,89 @@ describe('toResponse', () => {
     expect(await response.text()).toBe('as is');
   });
 });
+
+describe('a streamed Response', () => {
+  const make = (chunks: Array<Buffer | string>, signal?: AbortSignal): Response =>
+    toResponse(
+      {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: Readable.from(chunks.map((c) => Buffer.from(c))),
+      },
+      'GET',
+      'http://h/x',
+      true,
+      signal,
+    );
+
+  it('reads json, text, bytes and arrayBuffer straight from the body, once', async () => {
+    const json = make(['\ufeff{"a":', '[1,2]}']);
+    expect(json).toBeInstanceOf(Response);
+    expect(json.bodyUsed).toBe(false);
+    expect(await json.json()).toEqual({ a: [1, 2] });
+    expect(json.bodyUsed).toBe(true);
+    await expect(json.text()).rejects.toBeInstanceOf(TypeError);
+    expect(() => json.clone()).toThrow(TypeError);
+    // After a read, `body` is a stream that is already used up, and still nothing can read it twice.
+    expect(json.body).not.toBeNull();
+    expect(json.bodyUsed).toBe(true);
+    await expect(json.arrayBuffer()).rejects.toBeInstanceOf(TypeError);
+
+    const bytes = await make(['ab', 'c']).bytes();
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(Buffer.isBuffer(bytes)).toBe(false);
+    expect([...bytes]).toEqual([97, 98, 99]);
+    const buffer = await make(['xyz']).arrayBuffer();
+    expect(buffer.byteLength).toBe(3);
+    expect(await make(['héllo ', 'wörld']).text()).toBe('héllo wörld');
+  });
+
+  it('serves body, blob, formData and clone from one web stream, keeping url and redirected', async () => {
+    const viaBody = make(['{"b":2}']);
+    const reader = viaBody.body!.getReader();
+    const first = await reader.read();
+    expect(Buffer.from(first.value!).toString()).toBe('{"b":2}');
+    expect(viaBody.bodyUsed).toBe(true);
+    reader.releaseLock();
+    await expect(viaBody.text()).rejects.toBeInstanceOf(TypeError);
+
+    const original = make(['{"c":3}']);
+    const copy = original.clone();
+    expect(copy.url).toBe('http://h/x');
+    expect(copy.redirected).toBe(true);
+    expect(await copy.json()).toEqual({ c: 3 });
+    expect(await original.json()).toEqual({ c: 3 });
+    expect(await (await make(['blob']).blob()).text()).toBe('blob');
+  });
+
+  it('fails a read like fetch: the body error, the caller reason, or terminated — even before anyone reads', async () => {
+    const broken = new Readable({ read() {} });
+    const response = toResponse({ statusCode: 200, headers: {}, body: broken }, 'GET', 'http://h/x', false);
+    const failure = new Error('socket reset');
+    broken.destroy(failure); // nobody reads yet: no crash
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(response.text()).rejects.toBe(failure);
+
+    const closed = new Readable({ read() {} });
+    const early = toResponse({ statusCode: 200, headers: {}, body: closed }, 'GET', 'http://h/x', false);
+    const reading = early.json();
+    closed.push('{"partial":');
+    closed.destroy();
+    await expect(reading).rejects.toThrow('terminated');
+
+    const controller = new AbortController();
+    const aborted = new Readable({ read() {} });
+    const byCaller = toResponse(
+      { statusCode: 200, headers: {}, body: aborted },
+      'GET',
+      'http://h/x',
+      false,
+      controller.signal,
+    );
+    const pending = byCaller.arrayBuffer();
+    const reason = new Error('caller gave up');
+    controller.abort(reason);
+    aborted.destroy(new Error('aborted by undici'));
+    await expect(pending).rejects.toBe(reason);
+  });
+});

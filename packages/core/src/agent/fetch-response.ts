@@ -64,16 +64,165 @@ export function toResponse(
     if (typeof value === 'string') headers.append(name, value);
     else for (const item of value) headers.append(name, item);
   }
-  let body: ReadableStream<Uint8Array> | null = null;
+  const init: ResponseInit = { status, statusText: STATUS_CODES[status] ?? '', headers };
+  let response: Response;
   if (noBody) {
     discardBody(raw.body);
+    response = new Response(null, init);
   } else {
-    body = toWebStream(decoded ?? raw.body, signal);
+    response = new StreamedResponse(decoded ?? raw.body, init, signal);
   }
-  const response = new Response(body, { status, statusText: STATUS_CODES[status] ?? '', headers });
   Object.defineProperty(response, 'url', { value: url, enumerable: true });
   if (redirected) Object.defineProperty(response, 'redirected', { value: true, enumerable: true });
   return response;
+}
+
+/** Listens to a body's 'error' until someone reads it (an unread body that fails must not crash the process). */
+function ignore(): void {}
+
+/**
+ * A standard `Response` whose body is still undici's Node stream. `text()`, `json()`,
+ * `arrayBuffer()` and `bytes()` read that stream straight to bytes; the web `ReadableStream`
+ * (and a plain `Response` over it, which `blob()`, `formData()` and `clone()` use) is built only
+ * when something asks for `body`. Either way the body is read once, with fetch's errors:
+ * `TypeError` when it was used already, the signal's reason when the caller aborted, a
+ * `TypeError('terminated')` when the body closed before its end, the body's own error (the
+ * Steady error) otherwise. A body nobody reads is never pulled off the socket.
+ */
+class StreamedResponse extends Response {
+  #source: Readable | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #init: ResponseInit;
+  #web: Response | undefined;
+  /** Read on the fast path (text, json, arrayBuffer, bytes). */
+  #used = false;
+
+  constructor(source: Readable, init: ResponseInit, signal: AbortSignal | undefined) {
+    super(null, init);
+    this.#source = source;
+    this.#signal = signal;
+    this.#init = init;
+    source.on('error', ignore);
+  }
+
+  /** The plain `Response` over a web stream of the body, built on first need. */
+  #streamed(): Response {
+    if (this.#web === undefined) {
+      const source = this.#source;
+      this.#source = undefined;
+      this.#web =
+        source === undefined ? consumed(this.#init) : new Response(toWebStream(source, this.#signal), this.#init);
+    }
+    return this.#web;
+  }
+
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    return this.#streamed().body;
+  }
+
+  override get bodyUsed(): boolean {
+    return this.#used || (this.#web?.bodyUsed ?? false);
+  }
+
+  /** The whole body as bytes (the fast path), or undefined when the web stream must serve. */
+  #read(): Promise<Buffer> | undefined {
+    if (this.#web !== undefined) return undefined;
+    const source = this.#source;
+    if (source === undefined) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
+    this.#source = undefined;
+    this.#used = true;
+    return readAll(source, this.#signal);
+  }
+
+  override text(): Promise<string> {
+    return this.#read()?.then(utf8) ?? this.#web!.text();
+  }
+
+  override json(): Promise<unknown> {
+    return this.#read()?.then(parseJson) ?? this.#web!.json();
+  }
+
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#read()?.then((bytes) => copy(bytes).buffer as ArrayBuffer) ?? this.#web!.arrayBuffer();
+  }
+
+  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#read()?.then(copy) ?? this.#web!.bytes();
+  }
+
+  override blob(): Promise<Blob> {
+    return this.#streamed().blob();
+  }
+
+  override formData(): Promise<FormData> {
+    return this.#streamed().formData();
+  }
+
+  override clone(): Response {
+    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
+    const copy = this.#streamed().clone();
+    Object.defineProperty(copy, 'url', { value: this.url, enumerable: true });
+    if (this.redirected) Object.defineProperty(copy, 'redirected', { value: true, enumerable: true });
+    return copy;
+  }
+}
+
+/** Read a Node stream to its end: one `Buffer` (fetch's errors, see {@link StreamedResponse}). */
+function readAll(source: Readable, signal: AbortSignal | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: unknown): void => reject(signal?.aborted === true ? signal.reason : error);
+    if (source.errored !== null) return failed(source.errored);
+    if (source.destroyed) return failed(terminated());
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let settled = false;
+    source.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+    });
+    source.once('end', () => {
+      settled = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
+    });
+    source.once('error', (error) => {
+      if (settled) return;
+      settled = true;
+      failed(error);
+    });
+    source.once('close', () => {
+      if (settled) return;
+      settled = true;
+      failed(terminated());
+    });
+  });
+}
+
+/** What `body` shows once the fast path read it: a used-up response (its stream already cancelled). */
+function consumed(init: ResponseInit): Response {
+  const response = new Response(new ReadableStream<Uint8Array>(), init);
+  void response.body!.cancel();
+  return response;
+}
+
+function terminated(): TypeError {
+  return new TypeError('terminated', { cause: new Error('response body closed before its end') });
+}
+
+/** UTF-8 decode as fetch does (a leading BOM is dropped). */
+function utf8(bytes: Buffer): string {
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return bytes.toString('utf8', bom ? 3 : 0);
+}
+
+function parseJson(bytes: Buffer): unknown {
+  return JSON.parse(utf8(bytes));
+}
+
+/** The bytes in a `Uint8Array` of their own (not a view into a pooled `Buffer`). */
+function copy(bytes: Buffer): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
 }
 
 /**
