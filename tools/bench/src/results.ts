@@ -2,6 +2,7 @@
  * The shape of `tmp/bench/results.json` and the target checks (pure).
  */
 import type { FaultRow } from './faults.ts';
+import { ceiling, type Floors } from './floors.ts';
 import type { QueueRow, ScalingRow } from './scaling.ts';
 import { ratio } from './stats.ts';
 import type { H2Row, HedgeRow } from './tail-latency.ts';
@@ -35,6 +36,8 @@ export interface BenchResults {
   hedge?: HedgeRow[];
   /** HTTP/2 vs HTTP/1.1 on one server (`h2` section). */
   h2?: H2Row[];
+  /** axios and ky alone, network taken away (with the throughput section, when axios or ky ran). */
+  floors?: Floors;
   targets: TargetCheck[];
 }
 
@@ -56,11 +59,19 @@ function fmt(n: number | undefined, digits = 2): string {
 /** Evaluate every target on the measured results. */
 export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[] {
   const t = (id: string): ThroughputRow | undefined => r.throughput.find((row) => row.id === id);
-  const ratioTarget = (id: string, label: string, min: number, field: 'vsUndici' | 'vsPlain'): TargetCheck => {
+  const ratioTarget = (
+    id: string,
+    label: string,
+    min: number,
+    field: 'vsUndici' | 'vsPlain',
+    limit?: number,
+  ): TargetCheck => {
     const value = t(id)?.[field];
     const known = value !== undefined && Number.isFinite(value);
-    return check(label, known ? value >= min : undefined, `${fmt(value)}×`);
+    const note = limit === undefined || !Number.isFinite(limit) ? '' : ` (ceiling ${fmt(limit, 1)}×)`;
+    return check(label, known ? value >= min : undefined, `${fmt(value)}×${note}`);
   };
+  const cpu = (id: string): number | undefined => t(id)?.median.cpuMicrosPerCall;
   const core = t('steady')?.median.cpuMicrosPerCall;
   const raw = t('undici')?.median.cpuMicrosPerCall;
   const extra = core !== undefined && raw !== undefined ? core - raw : undefined;
@@ -72,13 +83,25 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[]
       extra === undefined || !Number.isFinite(extra) ? undefined : extra <= 5,
       `${extra !== undefined && extra >= 0 ? '+' : ''}${fmt(extra, 1)} µs`,
     ),
-    ratioTarget('steady-axios', 'createAxios() ≥ 3× axios default (req/s)', 3, 'vsPlain'),
+    ratioTarget(
+      'steady-axios',
+      'createAxios() ≥ 3× axios default (req/s)',
+      3,
+      'vsPlain',
+      ceiling(cpu('axios'), cpu('undici'), r.floors?.axios),
+    ),
     check(
       'createAxios() ≥ 1.0× global fetch (req/s)',
       Number.isFinite(overFetch) ? overFetch >= 1 : undefined,
       `${fmt(overFetch)}×`,
     ),
-    ratioTarget('steady-ky', 'withSteady(ky) ≥ 1.6× ky default (req/s)', 1.6, 'vsPlain'),
+    ratioTarget(
+      'steady-ky',
+      'withSteady(ky) ≥ 1.6× ky default (req/s)',
+      1.6,
+      'vsPlain',
+      ceiling(cpu('ky'), cpu('undici'), r.floors?.ky),
+    ),
     ratioTarget('steady-fetch', 'agent.fetch ≥ 1.5× global fetch (req/s)', 1.5, 'vsPlain'),
     ratioTarget('steady-otel', 'Steady + @steady/otel ≥ 0.95× Steady core (req/s)', 0.95, 'vsPlain'),
   ];

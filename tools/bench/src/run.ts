@@ -18,6 +18,7 @@ import type { BenchResults } from './results.ts';
 import { runQueue, runScaling } from './scaling.ts';
 import { renderTailTables, runH2, runHedge } from './tail-latency.ts';
 import { runThroughput } from './throughput.ts';
+import { measureFloors } from './floors.ts';
 import { startThroughputUpstream } from './throughput-upstream.ts';
 import { spawnUpstream } from './upstream.ts';
 
@@ -87,6 +88,13 @@ async function main(): Promise<void> {
       partial.throughput = await runThroughput(ctx, upstream, connections);
     } finally {
       await upstream.stop();
+    }
+    if (partial.throughput.some((row) => row.id === 'axios' || row.id === 'ky')) {
+      // The frameworks alone, same run, same core: the ceiling of the adapter targets.
+      partial.floors = await measureFloors(settings.clientCpu, settings.quick ? 5_000 : 20_000);
+      ctx.log(
+        `floors: axios ${partial.floors.axios.toFixed(1)} µs, ky ${partial.floors.ky.toFixed(1)} µs CPU/call with no network`,
+      );
     }
   }
   if (settings.sections.has('scaling') || settings.sections.has('queue')) {
