@@ -143,6 +143,28 @@ describe('agent.fetch: WHATWG fetch on Steady', () => {
     expect((refused as Error).cause).toMatchObject({ code: 'STEADY_CONNECT' });
   });
 
+  it('a body that fails mid-way rejects its read like fetch: the Steady error, or the caller reason when it aborted', async () => {
+    const s = await server();
+    s.route('/reset', { body: { bytes: 64 * 1024 }, chunked: true, resetAfterBytes: 1_000 });
+    s.route('/stall', { body: { bytes: 64 * 1024 }, chunked: true, stallAfterBytes: 1_000 });
+    const agent = agentFor({ defaults: { retry: false, timeouts: { total: 2_000 } } });
+    for (const read of ['text', 'json', 'arrayBuffer', 'bytes'] as const) {
+      const res = await agent.fetch(`${s.url}/reset`);
+      expect(res.status).toBe(200);
+      const failure = await rejection(res[read]());
+      expect(failure).toMatchObject({ code: expect.stringMatching(/^STEADY_/) });
+      expect(res.bodyUsed).toBe(true);
+    }
+    const controller = new AbortController();
+    const stalled = await agent.fetch(`${s.url}/stall`, { signal: controller.signal });
+    const reading = stalled.text();
+    const reason = new Error('caller gave up');
+    setTimeout(() => controller.abort(reason), 50);
+    expect(await rejection(reading)).toBe(reason);
+    // Nothing was left behind: every call settled, no socket is held by an unread body.
+    expect(agent.stats().totals.inFlight).toBe(0);
+  });
+
   it("works as ky's `fetch` option", async () => {
     const s = await server();
     s.route('/users/42', { body: { json: { id: 42 } } });

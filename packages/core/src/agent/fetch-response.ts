@@ -124,30 +124,39 @@ class StreamedResponse extends Response {
     return this.#used || (this.#web?.bodyUsed ?? false);
   }
 
-  /** The whole body as bytes (the fast path), or undefined when the web stream must serve. */
-  #read(): Promise<Buffer> | undefined {
+  /**
+   * The whole body read as `kind` on the fast path — by undici's own body methods when the source
+   * is undici's body, else collected here — or undefined when the web stream must serve.
+   */
+  #read<K extends ReadKind>(kind: K): Promise<ReadResult[K]> | undefined {
     if (this.#web !== undefined) return undefined;
     const source = this.#source;
     if (source === undefined) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
     this.#source = undefined;
     this.#used = true;
-    return readAll(source, this.#signal);
+    const signal = this.#signal;
+    if (isUndiciBody(source)) {
+      return (source[kind]() as Promise<ReadResult[K]>).catch((error: unknown) => {
+        throw bodyFailure(error, signal);
+      });
+    }
+    return readAll(source, signal).then(CONVERT[kind] as (bytes: Buffer) => ReadResult[K]);
   }
 
   override text(): Promise<string> {
-    return this.#read()?.then(utf8) ?? this.#web!.text();
+    return this.#read('text') ?? this.#web!.text();
   }
 
   override json(): Promise<unknown> {
-    return this.#read()?.then(parseJson) ?? this.#web!.json();
+    return this.#read('json') ?? this.#web!.json();
   }
 
   override arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#read()?.then((bytes) => copy(bytes).buffer as ArrayBuffer) ?? this.#web!.arrayBuffer();
+    return this.#read('arrayBuffer') ?? this.#web!.arrayBuffer();
   }
 
   override bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.#read()?.then(copy) ?? this.#web!.bytes();
+    return this.#read('bytes') ?? this.#web!.bytes();
   }
 
   override blob(): Promise<Blob> {
@@ -167,10 +176,43 @@ class StreamedResponse extends Response {
   }
 }
 
+interface ReadResult {
+  text: string;
+  json: unknown;
+  arrayBuffer: ArrayBuffer;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+type ReadKind = keyof ReadResult;
+
+/** Bytes collected by {@link readAll} as each kind of read. */
+const CONVERT: { [K in ReadKind]: (bytes: Buffer) => ReadResult[K] } = {
+  text: utf8,
+  json: (bytes) => JSON.parse(utf8(bytes)) as unknown,
+  arrayBuffer: (bytes) => copy(bytes).buffer,
+  bytes: copy,
+};
+
+/** undici's response body, which reads itself to text, JSON or bytes without a 'data' event per chunk. */
+function isUndiciBody(source: Readable): source is Readable & { [K in ReadKind]: () => Promise<unknown> } {
+  const body = source as Readable & Partial<Record<ReadKind, unknown>>;
+  return typeof body.json === 'function' && typeof body.bytes === 'function' && typeof body.arrayBuffer === 'function';
+}
+
+/**
+ * fetch's error for a body read that failed: the caller's reason when it aborted, a
+ * `TypeError('terminated')` when the body was closed before its end with no error of its own
+ * (undici's `UND_ERR_ABORTED`), else the body's own error (the Steady error, or a `SyntaxError`).
+ */
+function bodyFailure(error: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted === true) return signal.reason;
+  if ((error as { code?: unknown } | null)?.code === 'UND_ERR_ABORTED') return terminated();
+  return error;
+}
+
 /** Read a Node stream to its end: one `Buffer` (fetch's errors, see {@link StreamedResponse}). */
 function readAll(source: Readable, signal: AbortSignal | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const failed = (error: unknown): void => reject(signal?.aborted === true ? signal.reason : error);
+    const failed = (error: unknown): void => reject(bodyFailure(error, signal));
     if (source.errored !== null) return failed(source.errored);
     if (source.destroyed) return failed(terminated());
     const chunks: Buffer[] = [];
@@ -212,10 +254,6 @@ function terminated(): TypeError {
 function utf8(bytes: Buffer): string {
   const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   return bytes.toString('utf8', bom ? 3 : 0);
-}
-
-function parseJson(bytes: Buffer): unknown {
-  return JSON.parse(utf8(bytes));
 }
 
 /** The bytes in a `Uint8Array` of their own (not a view into a pooled `Buffer`). */
