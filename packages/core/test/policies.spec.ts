@@ -1,6 +1,6 @@
 import diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it, vi } from 'vitest';
-import type { Upstream, UpstreamEvents } from '../src/index.ts';
+import { CircuitOpenError, type Upstream, type UpstreamEvents } from '../src/index.ts';
 import { waitFor } from '@steady/fault-server';
 import { useHarness } from './harness.ts';
 
@@ -44,6 +44,39 @@ describe('circuit breaker against a real outage', () => {
     expect(s.counters().byPath['/pay']).toBe(seen! + 1);
     expect(transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['closed>open', 'open>half-open', 'half-open>closed']);
     expect(up.stats().breaker).toMatchObject({ state: 'closed' });
+  });
+});
+
+describe('an open breaker refuses before the pipeline', () => {
+  it('costs no slot, deadline or retry credit; counts, events, per-call opt-out and fallbacks still apply', async () => {
+    const s = await server();
+    const up = upstream({ origin: s.url, retry: { retries: 2 }, bulkhead: { maxConcurrent: 1, maxQueued: 0 } });
+    const rejected: string[] = [];
+    up.on('rejected', (e) => rejected.push(e.code));
+    up.breaker!.isolate();
+    const before = up.stats();
+    for (let i = 0; i < 50; i++) {
+      const error = (await up.request('/x').catch((e: unknown) => e)) as Error & { code: string; retryAfter: number };
+      expect(error).toBeInstanceOf(CircuitOpenError);
+      expect(error).toMatchObject({ code: 'STEADY_CIRCUIT_OPEN', retryAfter: Infinity, url: `${s.url}/x` });
+      expect(error.message).toContain('circuit open until reset (isolated)');
+      // Fast-fail errors carry no captured stack: the first line only.
+      expect(error.stack).toBe(`CircuitOpenError: ${error.message}`);
+    }
+    const after = up.stats();
+    expect(rejected).toHaveLength(50);
+    expect(after.calls.requests - before.calls.requests).toBe(50);
+    expect(after.calls.failed - before.calls.failed).toBe(50);
+    expect(after.inFlight).toBe(0);
+    // No retry credit was earned, no bulkhead slot taken, nothing reached the server.
+    expect(after.retry?.budget).toEqual(before.retry?.budget);
+    expect(after.bulkhead).toMatchObject({ running: 0, rejected: 0 });
+    expect(s.counters().requests).toBe(0);
+    // `breaker: false` per call still goes to the server; a fallback still answers.
+    expect((await up.request('/x', { breaker: false })).statusCode).toBe(200);
+    const answered = await up.request('/x', { fallback: () => 'cached' });
+    expect(await answered.body.text()).toBe('cached');
+    expect(s.counters().requests).toBe(1);
   });
 });
 

@@ -5,11 +5,13 @@
  * transport that answers at once with the bench's 1 KiB JSON document: axios with an adapter
  * that returns the body text (axios still parses it), ky with a `fetch` that returns a new
  * `Response` (ky and the `Response` still parse it). Prints one JSON line:
- * `{ axios, ky, response }` in client CPU µs per call (`response`: building and reading one
- * `Response` alone). Every loop is bounded in count.
+ * `{ axios, ky, response, breakerOpen }` in client CPU µs per call (`response`: building and
+ * reading one `Response` alone; `breakerOpen`: one `upstream.request()` refused by an open
+ * breaker, Steady core's fail-fast path). Every loop is bounded in count.
  */
 import axios from 'axios';
 import ky from 'ky';
+import { createUpstream } from '@steady/core';
 import { DEFAULT_BODY } from '@steady/fault-server';
 
 const CALLS = Number(process.argv[2] ?? 20_000);
@@ -44,9 +46,14 @@ const api = axios.create({
 });
 const kyApi = ky.create({ fetch: () => Promise.resolve(new Response(text, { headers })) });
 
+const upstream = createUpstream({ origin: ORIGIN });
+upstream.breaker!.isolate();
+
 const floors = {
   axios: await measure((signal) => api.get('/data', { signal })),
   ky: await measure((signal) => kyApi.get(`${ORIGIN}/data`, { signal }).json()),
   response: await measure(() => new Response(text, { headers }).json()),
+  breakerOpen: await measure((signal) => upstream.request('/data', { signal }).catch(() => undefined)),
 };
+await upstream.destroy();
 process.stdout.write(`${JSON.stringify(floors)}\n`);

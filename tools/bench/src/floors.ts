@@ -19,6 +19,8 @@ export interface Floors {
   ky: number;
   /** Building one `Response` and reading it with `json()`. */
   response: number;
+  /** One Steady core call refused by an open breaker (no network). */
+  breakerOpen: number;
 }
 
 /** Measure the floors (`calls` calls each) in a child process pinned to `cpu`. */

@@ -103,6 +103,11 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[]
       ceiling(cpu('ky'), cpu('undici'), r.floors?.ky),
     ),
     ratioTarget('steady-fetch', 'agent.fetch ≥ 1.5× global fetch (req/s)', 1.5, 'vsPlain'),
+    check(
+      'breaker-open rejection < 5 µs client CPU',
+      r.floors === undefined ? undefined : r.floors.breakerOpen < 5,
+      r.floors === undefined ? 'n/a' : `${fmt(r.floors.breakerOpen, 1)} µs`,
+    ),
     ratioTarget('steady-otel', 'Steady + @steady/otel ≥ 0.95× Steady core (req/s)', 0.95, 'vsPlain'),
   ];
 

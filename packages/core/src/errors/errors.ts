@@ -102,7 +102,13 @@ export class CircuitOpenError extends SteadyError {
   /** Milliseconds until the breaker admits a probe. */
   readonly retryAfter: number;
   constructor(retryAfter: number, context: ErrorContext = {}) {
-    super(ErrorCode.CIRCUIT_OPEN, `circuit open, retry in ${Math.max(0, Math.round(retryAfter))} ms`, context);
+    super(
+      ErrorCode.CIRCUIT_OPEN,
+      Number.isFinite(retryAfter)
+        ? `circuit open, retry in ${Math.max(0, Math.round(retryAfter))} ms`
+        : 'circuit open until reset (isolated)',
+      context,
+    );
     this.name = 'CircuitOpenError';
     this.retryAfter = retryAfter;
   }

@@ -1,4 +1,5 @@
 import { BulkheadFullError, TimeoutError } from '../errors/errors.ts';
+import { withoutStack } from '../errors/steady-error.ts';
 import { integerIn, knownKeys, policyOptions } from '../options/validate.ts';
 import { abortErrorOf, errorContextOf } from './call-context.ts';
 import type { CallContext, Next, Policy } from './policy.ts';
@@ -116,7 +117,7 @@ export class BulkheadPolicy implements Policy {
     this.#rejected++;
     ctx.events.emit('rejected', () => ({ upstream: ctx.upstream, code: 'STEADY_BULKHEAD_FULL' }));
     return Promise.reject(
-      new BulkheadFullError(this.options.maxConcurrent, this.options.maxQueued, errorContextOf(ctx)),
+      withoutStack(BulkheadFullError, this.options.maxConcurrent, this.options.maxQueued, errorContextOf(ctx)),
     );
   }
 

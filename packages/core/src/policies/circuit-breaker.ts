@@ -10,6 +10,7 @@ import {
   isTimeoutError,
   isTlsError,
 } from '../errors/errors.ts';
+import { withoutStack } from '../errors/steady-error.ts';
 import { isRefusedStream } from '../http/refused-stream.ts';
 import type { BreakerState } from '../events/events.ts';
 import type { ResolvedCircuitBreakerOptions } from './breaker/breaker-options.ts';
@@ -85,6 +86,27 @@ export class CircuitBreakerPolicy implements Policy {
     return this.#state;
   }
 
+  /**
+   * True while the breaker refuses every call outright (open or isolated); false when a call
+   * may run (closed, or half-open: the probe rules apply in {@link execute}). The upstream asks
+   * before its pipeline and rejects with {@link rejection}, so a refused call costs no bulkhead
+   * slot, deadline or retry bookkeeping.
+   */
+  get refusing(): boolean {
+    this.#refresh();
+    return this.#state === 'open' || this.#state === 'isolated';
+  }
+
+  /** The error of a refused call, with its `rejected` event emitted. */
+  rejection(ctx: Pick<CallContext, 'upstream' | 'method' | 'url' | 'events'>): CircuitOpenError {
+    ctx.events.emit('rejected', () => ({ upstream: ctx.upstream, code: 'STEADY_CIRCUIT_OPEN' }));
+    return withoutStack(CircuitOpenError, this.#retryAfter() ?? Infinity, {
+      upstream: ctx.upstream,
+      method: ctx.method,
+      url: ctx.url,
+    });
+  }
+
   execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
     if (ctx.overrides.breaker === false) return next(ctx);
     this.#refresh();
@@ -94,14 +116,7 @@ export class CircuitBreakerPolicy implements Policy {
       this.#state === 'isolated' ||
       (probe && (this.#probes >= this.options.halfOpenProbes || (this.#fleet !== null && !this.#fleet.tryProbe())))
     ) {
-      ctx.events.emit('rejected', () => ({ upstream: ctx.upstream, code: 'STEADY_CIRCUIT_OPEN' }));
-      return Promise.reject(
-        new CircuitOpenError(this.#retryAfter() ?? Infinity, {
-          upstream: ctx.upstream,
-          method: ctx.method,
-          url: ctx.url,
-        }),
-      );
+      return Promise.reject(this.rejection(ctx));
     }
     const generation = this.#generation;
     if (probe) this.#probes++;

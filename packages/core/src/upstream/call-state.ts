@@ -126,7 +126,7 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
   /** Origin and path, no query, no credentials. */
   get url(): string | undefined {
     if (this.#url === null) {
-      this.#url = this.#rawUrl === undefined ? undefined : redactUrl(absolute(this.#rawUrl, this.#origin));
+      this.#url = callUrl(this.#rawUrl, this.#origin);
     }
     return this.#url;
   }
@@ -142,10 +142,7 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
   }
 }
 
-function absolute(url: string, origin: string): string {
-  try {
-    return new URL(url, origin).href;
-  } catch {
-    return url;
-  }
+/** A call's URL for errors and events: resolved against the origin, no query, no credentials. */
+export function callUrl(rawUrl: string | undefined, origin: string): string | undefined {
+  return rawUrl === undefined ? undefined : redactUrl(URL.parse(rawUrl, origin) ?? rawUrl);
 }

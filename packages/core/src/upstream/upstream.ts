@@ -17,7 +17,7 @@ import { FallbackPolicy, NEVER_SIGNAL } from '../policies/index.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
 import { ATTEMPT_OBSERVER } from '../pool/stale-replay.ts';
-import { CallState, type CallShape } from './call-state.ts';
+import { CallState, callUrl, type CallShape } from './call-state.ts';
 import { CallTracker } from './call-tracker.ts';
 import { traceAttempt, traceCall } from './call-tracing.ts';
 import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
@@ -127,6 +127,8 @@ export class Upstream {
     } catch (error) {
       return Promise.reject(error);
     }
+    const fallback = options.fallback === undefined ? this.#requestFallback : responseFallback(options.fallback);
+    if (this.#refusing(options, fallback)) return this.#refuse(method, fullPath);
     const body = options.body;
     const headersTimeout = options.headersTimeout ?? this.options.timeouts.headers;
     const bodyTimeout = options.bodyTimeout ?? this.options.timeouts.body;
@@ -154,7 +156,6 @@ export class Upstream {
         // Told when the request gets a socket: queueing for one is never blamed on the upstream.
         [ATTEMPT_OBSERVER]: ctx as CallState,
       } as Dispatcher.RequestOptions);
-    const fallback = options.fallback === undefined ? this.#requestFallback : responseFallback(options.fallback);
     // The total deadline and the caller's signal stay in force while the body streams (undici
     // destroys the body when the call's signal fires); `held` ends them when the body closes.
     return this.#call<UpstreamResponse>(attempt, shape, options, held, fallback);
@@ -168,6 +169,8 @@ export class Upstream {
     const invalid = checkCallOptions(options, this.name, false) ?? this.#pipeline.checkRetryOverride(options.retry);
     if (invalid !== undefined) return Promise.reject(invalid);
     const method = (options.method ?? 'GET').toUpperCase();
+    const fallback = options.fallback === undefined ? null : new FallbackPolicy(options.fallback);
+    if (this.#refusing(options, fallback)) return this.#refuse(method, options.url);
     const shape: CallShape = {
       method,
       rawUrl: options.url,
@@ -177,8 +180,39 @@ export class Upstream {
       discard: options.discard,
       observed: false,
     };
-    const fallback = options.fallback === undefined ? null : new FallbackPolicy(options.fallback);
     return this.#call(attempt, shape, options, undefined, fallback);
+  }
+
+  /**
+   * True when an open (or isolated) breaker refuses this call before the pipeline: it cannot run,
+   * so it takes no bulkhead slot, deadline or retry credit. A call with a fallback, with
+   * `breaker: false`, with an aborted signal, or traced on the diagnostics channel takes the full
+   * path (the fallback answers; the abort wins; the trace sees the call).
+   */
+  #refusing(options: CallOptions, fallback: FallbackPolicy | null): boolean {
+    const breaker = this.#pipeline.breaker;
+    return (
+      breaker !== null &&
+      fallback === null &&
+      options.breaker !== false &&
+      this.#closing === undefined &&
+      options.signal?.aborted !== true &&
+      !callTracing.hasSubscribers &&
+      breaker.refusing
+    );
+  }
+
+  /** Reject a call {@link #refusing} turned away, counted as a failed call. */
+  #refuse(method: string, rawUrl: string | undefined): Promise<never> {
+    this.#calls.start();
+    this.#calls.failed();
+    const error = this.#pipeline.breaker!.rejection({
+      upstream: this.name,
+      method,
+      url: callUrl(rawUrl, this.origin),
+      events: this.#events,
+    });
+    return Promise.reject(error);
   }
 
   #call<T>(
