@@ -38,6 +38,11 @@ export interface Closable {
 export interface SteadyPool {
   pool: Closable;
   dispatcher: Dispatcher;
+  /**
+   * True when `dispatcher` runs every request through the replay interceptor, which lets an
+   * `ATTEMPT_OBSERVER` abort it (so no `signal` is needed); false for a user's `transport`.
+   */
+  abortsThroughObserver: boolean;
   sockets: SocketCounters;
   figures(): PoolFigures;
 }
@@ -60,6 +65,7 @@ export function createPool(options: ResolvedTransportOptions, hooks: ReplayHooks
     return {
       pool: { close: () => Promise.resolve(), destroy: () => Promise.resolve() },
       dispatcher: transport,
+      abortsThroughObserver: false,
       sockets,
       figures: () => ({ ...NO_FIGURES }),
     };
@@ -139,6 +145,7 @@ export function createPool(options: ResolvedTransportOptions, hooks: ReplayHooks
     return {
       pool: { close: () => pool.close(), destroy: () => pool.destroy() },
       dispatcher: pool.compose(replay),
+      abortsThroughObserver: true,
       sockets,
       figures: () => pool.stats,
     };
@@ -159,6 +166,7 @@ export function createPool(options: ResolvedTransportOptions, hooks: ReplayHooks
   return {
     pool: { close: () => agent.close(), destroy: () => agent.destroy() },
     dispatcher: agent.compose(replay),
+    abortsThroughObserver: true,
     sockets,
     figures: () => ({ ...NO_FIGURES, connected: sockets.open }),
   };

@@ -41,6 +41,19 @@ export interface AttemptObserver {
    * and so does the replay.
    */
   readonly idempotent: boolean;
+  /**
+   * The attempt's request is in flight until {@link detach}: the observer aborts it with
+   * `attempt.abort(reason)` when the call's deadline or signal fires. Observers that have it get
+   * no `signal` in their dispatch options (no abort listener in undici per request).
+   */
+  attach?(attempt: AbortableAttempt): void;
+  /** The attempt settled (response ended, or failed for good): no abort reaches it any more. */
+  detach?(attempt: AbortableAttempt): void;
+}
+
+/** An attempt an {@link AttemptObserver} can abort. */
+export interface AbortableAttempt {
+  abort(reason: unknown): void;
 }
 
 /** Whether a failed request may have reached the server. Read with {@link deliveryOf}. */
@@ -67,7 +80,7 @@ export function createStaleReplayInterceptor(hooks: ReplayHooks): Dispatcher.Dis
 }
 
 /** Per-request state of the replay. */
-export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAware {
+export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAware, AbortableAttempt {
   readonly #options: Dispatcher.DispatchOptions;
   readonly #handler: Dispatcher.DispatchHandler;
   readonly #hooks: ReplayHooks;
@@ -91,6 +104,17 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     this.#hooks = hooks;
     this.#context = callsInContext.count > 0 ? AsyncLocalStorage.snapshot() : undefined;
     this.#proxy = new ProxyController(this);
+    (options as { [ATTEMPT_OBSERVER]?: AttemptObserver })[ATTEMPT_OBSERVER]?.attach?.(this);
+  }
+
+  /** End the request now with `reason` (its call's deadline or signal fired), wherever it is. */
+  abort(reason: unknown): void {
+    this.#proxy.abort(reason);
+  }
+
+  /** The request settled for good: its observer lets go of it. */
+  #done(): void {
+    (this.#options as { [ATTEMPT_OBSERVER]?: AttemptObserver })[ATTEMPT_OBSERVER]?.detach?.(this);
   }
 
   attachClient(client: TrackedClient): void {
@@ -123,6 +147,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     socket: Duplex,
   ): void {
     this.#responded = true;
+    this.#done();
     this.#handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
   }
 
@@ -159,6 +184,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
 
   onResponseEnd(controller: Controller, trailers: Record<string, string | string[] | undefined>): void {
     this.#settled = true;
+    this.#done();
     this.#handler.onResponseEnd?.(controller, trailers);
   }
 
@@ -184,6 +210,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
       return;
     }
     this.#settled = true;
+    this.#done();
     if (this.#responded && this.#hooks.mapBodyError !== undefined) {
       error = this.#hooks.mapBodyError(
         error,
@@ -224,6 +251,7 @@ export class StaleReplayHandler implements Dispatcher.DispatchHandler, ClientAwa
     // Aborted while a replay was being scheduled: settle the caller now.
     if (this.#settled) return;
     this.#settled = true;
+    this.#done();
     const error = reason instanceof Error ? reason : new Error(String(reason));
     this.#handler.onResponseError?.(this.#proxy as unknown as Controller, error);
   }

@@ -3,7 +3,7 @@ import { redactUrl } from '../errors/steady-error.ts';
 import type { CallTraceMessage } from '../events/diagnostics.ts';
 import type { EventHub } from '../events/events.ts';
 import type { CallContext, PolicyOverrides, ResultInfo } from '../policies/policy.ts';
-import type { AttemptObserver } from '../pool/stale-replay.ts';
+import type { AbortableAttempt, AttemptObserver } from '../pool/stale-replay.ts';
 import type { AttemptContext } from './types.ts';
 
 /** How one call is classified and released, given by `request()` or by `execute()`'s options. */
@@ -52,6 +52,7 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
   #url: string | undefined | null = null;
   #classified: unknown = undefined;
   #info: ResultInfo | undefined = undefined;
+  #inFlight: AbortableAttempt | undefined = undefined;
 
   constructor(
     upstream: string,
@@ -121,6 +122,33 @@ export class CallState implements CallContext, AttemptContext, AttemptObserver {
   /** The attempt's request was written to a socket. */
   onSocket(): void {
     this.socketAt = Date.now();
+  }
+
+  /**
+   * The running attempt's request, which this call aborts when its signal fires (Steady's own
+   * pools: the request carries no signal of its own). One at a time: attempts run in turn, and
+   * a hedged copy has a call state of its own.
+   */
+  attach(attempt: AbortableAttempt): void {
+    if (this.signal.aborted) {
+      attempt.abort(this.signal.reason);
+      return;
+    }
+    this.#inFlight = attempt;
+    this.signal.addEventListener('abort', this);
+  }
+
+  detach(attempt: AbortableAttempt): void {
+    if (this.#inFlight !== attempt) return;
+    this.#inFlight = undefined;
+    this.signal.removeEventListener('abort', this);
+  }
+
+  /** The call's signal fired: abort the request in flight. */
+  handleEvent(): void {
+    const attempt = this.#inFlight;
+    this.#inFlight = undefined;
+    attempt?.abort(this.signal.reason);
   }
 
   /** Origin and path, no query, no credentials. */

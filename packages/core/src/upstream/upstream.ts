@@ -143,6 +143,7 @@ export class Upstream {
       discard: discardResponse,
       observed: true,
     };
+    const observed = this.#pool.abortsThroughObserver;
     const attempt = (ctx: AttemptContext) =>
       ctx.dispatcher.request({
         origin,
@@ -150,7 +151,9 @@ export class Upstream {
         method: method as Dispatcher.HttpMethod,
         headers: options.headers as Dispatcher.DispatchOptions['headers'],
         body: watchBody(typeof body === 'function' ? body() : body) as Dispatcher.DispatchOptions['body'],
-        signal: ctx.signal,
+        // Steady's own pools abort the request through its observer (the call state): no
+        // abort listener per request in undici. A user's transport gets the signal.
+        signal: observed && (ctx as CallState).lightSignal ? undefined : ctx.signal,
         headersTimeout,
         bodyTimeout,
         // Told when the request gets a socket: queueing for one is never blamed on the upstream.
