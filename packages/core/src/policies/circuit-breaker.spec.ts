@@ -64,7 +64,7 @@ describe('circuit breaker options', () => {
       failureRate: 0.5,
       window: 10_000,
       minimumCalls: 10,
-      consecutiveFailures: 10,
+      consecutiveFailures: 0,
       openFor: 500,
       maxOpenFor: 60_000,
       halfOpenProbes: 1,
@@ -278,6 +278,38 @@ describe('open → half-open → closed/open', () => {
     expect(breaker.state).toBe('closed');
     await outcome(fail());
     expect(breaker.stats().retryAfter).toBe(1000);
+  });
+
+  it('a probe whose connection was refused re-opens for the base openFor: nothing listens, nothing was loaded', async () => {
+    const { breaker, changes, outcome } = setup({ consecutiveFailures: 1, openFor: 500, maxOpenFor: 60_000 });
+    const refused = () =>
+      new NetworkError('not-sent', {}, Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    await outcome(fail());
+    const openFor: number[] = [];
+    // A probe that reached the upstream and failed doubles the open period; refused ones do not,
+    // and bring a doubled one back to the base.
+    for (const probe of [fail(), fail(), refused(), refused(), fakeResponse(503), refused()]) {
+      openFor.push(breaker.stats().retryAfter!);
+      vi.advanceTimersByTime(openFor.at(-1)!);
+      await outcome(probe);
+    }
+    openFor.push(breaker.stats().retryAfter!);
+    expect(openFor).toEqual([500, 1000, 2000, 500, 500, 1000, 500]);
+    expect(changes.filter((c) => c.from === 'half-open').map((c) => c.reason)).toEqual([
+      'half-open probe failed',
+      'half-open probe failed',
+      'half-open probe refused (connection refused)',
+      'half-open probe refused (connection refused)',
+      'half-open probe failed',
+      'half-open probe refused (connection refused)',
+    ]);
+    // Other connect failures that sent nothing (a timeout, an unknown host) still double it.
+    vi.advanceTimersByTime(500);
+    await outcome(new TimeoutError('connect', 10_000));
+    expect(breaker.stats().retryAfter).toBe(1000);
+    vi.advanceTimersByTime(1000);
+    await outcome(new NetworkError('not-sent', {}, Object.assign(new Error('getaddrinfo'), { code: 'ENOTFOUND' })));
+    expect(breaker.stats().retryAfter).toBe(2000);
   });
 
   it('an aborted probe frees its slot without deciding', async () => {

@@ -52,9 +52,10 @@ type Verdict = 'failure' | 'success' | 'ignore';
 
 /**
  * A per-upstream circuit breaker: closed → open (failure rate over a sliding window with a
- * minimum of calls, consecutive failures, or slow-call rate) → half-open after `openFor`
- * (admits `halfOpenProbes` concurrent probes) → closed when all succeed, or open again with
- * `openFor` doubled (up to `maxOpenFor`) when one fails. `isolate()` holds it open until `reset()`.
+ * minimum of calls, slow-call rate, or — when turned on — consecutive failures) → half-open after
+ * `openFor` (admits `halfOpenProbes` concurrent probes) → closed when all succeed, or open again
+ * when one fails: with `openFor` doubled (up to `maxOpenFor`) when the probe reached the upstream,
+ * with the base `openFor` when its connection was refused. `isolate()` holds it open until `reset()`.
  * Open-state transitions happen lazily, on the next call or read: no timer is kept.
  */
 export class CircuitBreakerPolicy implements Policy {
@@ -134,7 +135,7 @@ export class CircuitBreakerPolicy implements Policy {
       },
       (error: unknown) => {
         const latency = latencyOf(ctx, started);
-        this.#record(generation, probe, this.#verdict(error, undefined, ctx, latency), latency);
+        this.#record(generation, probe, this.#verdict(error, undefined, ctx, latency), latency, isRefused(error));
         throw error;
       },
     );
@@ -218,14 +219,20 @@ export class CircuitBreakerPolicy implements Policy {
     return this.options.isFailure(error, result) ? 'failure' : 'success';
   }
 
-  #record(generation: number, probe: boolean, verdict: Verdict, latency: number): void {
+  /** `refused`: the attempt's connection was refused (see {@link isRefused}). */
+  #record(generation: number, probe: boolean, verdict: Verdict, latency: number, refused = false): void {
     if (generation !== this.#generation) return;
     const slowCall = this.options.slowCall;
     const slow = slowCall !== false && verdict !== 'ignore' && latency >= slowCall.threshold;
     if (probe) {
       this.#probes--;
       if (verdict === 'ignore') return;
-      if (verdict === 'failure' || slow) {
+      if (verdict === 'failure' && refused) {
+        // Nothing listens on the port: the upstream is (re)starting. The probe cost it nothing,
+        // and it may listen again any moment: probe again after the base `openFor`.
+        this.#openFor = this.options.openFor;
+        this.#open('half-open probe refused (connection refused)', true);
+      } else if (verdict === 'failure' || slow) {
         this.#openFor = Math.min(this.options.maxOpenFor, this.#openFor * 2);
         this.#open(verdict === 'failure' ? 'half-open probe failed' : 'half-open probe was slow', true);
       } else if (
@@ -313,6 +320,15 @@ function neverReachedUpstream(error: unknown): boolean {
     // An HTTP/2 stream refused by a GOAWAY (a graceful restart) or REFUSED_STREAM: never processed.
     (isNetworkError(error) && error.delivery === 'not-sent' && isRefusedStream(error.cause))
   );
+}
+
+/**
+ * A connection refused (`ECONNREFUSED`): the host answered the SYN with a reset because nothing
+ * listens on the port, as while an upstream process restarts. Nothing was sent, and refusing
+ * costs the upstream no work.
+ */
+function isRefused(error: unknown): boolean {
+  return isNetworkError(error) && error.delivery === 'not-sent' && error.causeCode === 'ECONNREFUSED';
 }
 
 function percent(part: number, whole: number): string {

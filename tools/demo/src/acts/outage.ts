@@ -1,7 +1,7 @@
 /**
  * Act 2: the upstream dies and comes back. Plain clients keep sending into the outage;
- * Steady's breaker (its defaults) opens after a run of failures, fails fast without I/O,
- * probes half-open, and closes again once the upstream answers.
+ * Steady's breaker (its defaults) opens once failures make half of its window, fails fast
+ * without I/O, probes half-open, and closes again once the upstream answers.
  */
 import type { SpawnedFaultServer } from '@steady/fault-server';
 import type { SteadyUpstreamOptions } from '@steady/nest';
@@ -62,7 +62,7 @@ export async function outageAct(
   // Long enough for the default breaker to see its failures and open, even in --quick.
   const downMs = clamp(options.actMs * 0.45, 2000, 20_000);
   // Ends early once the breaker has closed; the bound covers the default open period doubling
-  // across a few failed probes, with room for a slow, loaded machine.
+  // across a few failed probes (refused ones do not double it), with room for a slow, loaded machine.
   const recoverMs = Math.max(clamp(options.actMs * 0.35, 500, 20_000), 6000);
   const intervalMs = clamp(options.actMs / 40, 20, 150);
   const outage = { fromMs: 0, toMs: 0 };
