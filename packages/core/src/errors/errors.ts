@@ -213,3 +213,13 @@ export const isResponseTooLargeError = guard<ResponseTooLargeError>(ErrorCode.RE
 export function isNetworkError(error: unknown): error is NetworkError {
   return isSteadyError(error) && (error.code === ErrorCode.CONNECT || error.code === ErrorCode.NETWORK);
 }
+
+/**
+ * True for a connection refused (`ECONNREFUSED`, a {@link NetworkError} `not-sent`): the host
+ * answered the SYN with a reset because nothing listens on the port, as while an upstream
+ * process restarts. Nothing was sent, and refusing cost the upstream no work. Connect timeouts,
+ * DNS failures and unreachable hosts are not refusals.
+ */
+export function isConnectionRefused(error: unknown): error is NetworkError {
+  return isNetworkError(error) && error.delivery === 'not-sent' && error.causeCode === 'ECONNREFUSED';
+}

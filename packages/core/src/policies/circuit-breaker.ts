@@ -4,6 +4,7 @@ import {
   isBulkheadFullError,
   isCircuitOpenError,
   isClosedError,
+  isConnectionRefused,
   isInvalidRequestError,
   isNetworkError,
   isResponseTooLargeError,
@@ -135,7 +136,13 @@ export class CircuitBreakerPolicy implements Policy {
       },
       (error: unknown) => {
         const latency = latencyOf(ctx, started);
-        this.#record(generation, probe, this.#verdict(error, undefined, ctx, latency), latency, isRefused(error));
+        this.#record(
+          generation,
+          probe,
+          this.#verdict(error, undefined, ctx, latency),
+          latency,
+          isConnectionRefused(error),
+        );
         throw error;
       },
     );
@@ -219,7 +226,7 @@ export class CircuitBreakerPolicy implements Policy {
     return this.options.isFailure(error, result) ? 'failure' : 'success';
   }
 
-  /** `refused`: the attempt's connection was refused (see {@link isRefused}). */
+  /** `refused`: the attempt's connection was refused (see {@link isConnectionRefused}). */
   #record(generation: number, probe: boolean, verdict: Verdict, latency: number, refused = false): void {
     if (generation !== this.#generation) return;
     const slowCall = this.options.slowCall;
@@ -320,15 +327,6 @@ function neverReachedUpstream(error: unknown): boolean {
     // An HTTP/2 stream refused by a GOAWAY (a graceful restart) or REFUSED_STREAM: never processed.
     (isNetworkError(error) && error.delivery === 'not-sent' && isRefusedStream(error.cause))
   );
-}
-
-/**
- * A connection refused (`ECONNREFUSED`): the host answered the SYN with a reset because nothing
- * listens on the port, as while an upstream process restarts. Nothing was sent, and refusing
- * costs the upstream no work.
- */
-function isRefused(error: unknown): boolean {
-  return isNetworkError(error) && error.delivery === 'not-sent' && error.causeCode === 'ECONNREFUSED';
 }
 
 function percent(part: number, whole: number): string {

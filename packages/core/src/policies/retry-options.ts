@@ -46,10 +46,20 @@ export interface RetryOptions {
   /** Called right before each retry's backoff (after `shouldRetry` and the budget agreed). A throw is reported as a warning and ignored. @default undefined */
   onRetry?: (ctx: RetryContext) => void;
   /**
-   * Retries after the first attempt, 0…10.
+   * Retries after the first attempt, 0…10, for every retryable failure except a refused
+   * connection (see `connectRetries`).
    * @default 2
    */
   retries?: number;
+  /**
+   * Retries after a refused connection (`STEADY_CONNECT` with cause `ECONNREFUSED`: nothing
+   * listens on the port, as while the upstream restarts; nothing was sent, so any method is
+   * retried), 0…50, counted apart from `retries`. Each waits the same backoff, still spends the
+   * retry budget and still counts for the breaker; the total deadline ends them first unless it
+   * is long (with the default 5 s it allows about 9 attempts).
+   * @default 10
+   */
+  connectRetries?: number;
   /**
    * Backoff delay cap of the first retry in ms; doubled per retry, full jitter.
    * @default 100
@@ -96,6 +106,7 @@ export interface RetryCallOptions extends Omit<RetryOptions, 'methods' | 'budget
 /** The keys of {@link RetryCallOptions}. */
 export const RETRY_CALL_KEYS: readonly string[] = Object.freeze([
   'retries',
+  'connectRetries',
   'baseDelay',
   'maxDelay',
   'maxRetryAfter',
@@ -108,6 +119,7 @@ export const RETRY_CALL_KEYS: readonly string[] = Object.freeze([
 /** {@link RetryOptions} after defaults. */
 export interface ResolvedRetryOptions {
   readonly retries: number;
+  readonly connectRetries: number;
   readonly baseDelay: number;
   readonly maxDelay: number;
   readonly maxRetryAfter: number;
@@ -122,6 +134,12 @@ export interface ResolvedRetryOptions {
 export const DEFAULT_RETRY_OPTIONS: ResolvedRetryOptions = Object.freeze({
   /** 2: three attempts ride out a blip; more multiplies load during an outage. */
   retries: 2,
+  /**
+   * 10: enough that the 5 s default deadline, not the count, ends the retries of a refused
+   * connection (a restart of up to ~3 s is ridden through); with a longer deadline it keeps a
+   * call from retrying a closed port for more than ~13 s (the sum of the backoff caps).
+   */
+  connectRetries: 10,
   /** 100 ms: see the exponential backoff's defaults. */
   baseDelay: 100,
   /** 2 s: see the exponential backoff's defaults. */
@@ -141,6 +159,7 @@ export const DEFAULT_RETRY_OPTIONS: ResolvedRetryOptions = Object.freeze({
 
 const KEYS = [
   'retries',
+  'connectRetries',
   'baseDelay',
   'maxDelay',
   'maxRetryAfter',
@@ -169,6 +188,7 @@ export function resolveRetryOptions(
   const baseBudget = base.budget === false ? undefined : base.budget;
   return Object.freeze({
     retries: integerIn(`${path}.retries`, options.retries, 0, 10, base.retries),
+    connectRetries: integerIn(`${path}.connectRetries`, options.connectRetries, 0, 50, base.connectRetries),
     ...backoff,
     maxRetryAfter: durationIn(`${path}.maxRetryAfter`, options.maxRetryAfter, 0, 3_600_000, base.maxRetryAfter),
     statuses: listOf(

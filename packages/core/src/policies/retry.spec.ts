@@ -11,7 +11,12 @@ import {
 } from '../errors/errors.ts';
 import { EventHub, type UpstreamEvents } from '../events/events.ts';
 import type { CallContext } from './policy.ts';
-import { DEFAULT_RETRY_OPTIONS, resolveRetryOptions, type ResolvedRetryOptions } from './retry-options.ts';
+import {
+  DEFAULT_RETRY_OPTIONS,
+  resolveRetryCallOptions,
+  resolveRetryOptions,
+  type ResolvedRetryOptions,
+} from './retry-options.ts';
 import { RetryPolicy } from './retry.ts';
 import {
   createTestContext,
@@ -60,6 +65,7 @@ describe('retry options', () => {
   it('has documented, frozen defaults', () => {
     expect(DEFAULT_RETRY_OPTIONS).toMatchObject({
       retries: 2,
+      connectRetries: 10,
       baseDelay: 100,
       maxDelay: 2000,
       maxRetryAfter: 30_000,
@@ -82,6 +88,36 @@ describe('retry options', () => {
     expect(() => resolveRetryOptions({ methods: ['GET', 'BAD METHOD'] }, 'retry')).toThrow('`retry.methods`');
     expect(() => resolveRetryOptions({ budget: { ratio: 2000 } }, 'retry')).toThrow('`retry.budget.ratio`');
     expect(() => resolveRetryOptions({ maxRetryAfter: -5 }, 'retry')).toThrow('`retry.maxRetryAfter`');
+    expect(resolveRetryOptions({ connectRetries: 0 }, 'retry')).toMatchObject({ connectRetries: 0, retries: 2 });
+    expect(resolveRetryOptions({ connectRetries: 50 }, 'retry')).toMatchObject({ connectRetries: 50 });
+  });
+
+  it.each([-1, 51, 2.5, Number.NaN, Infinity, '3', null, true])(
+    'refuses connectRetries %s with STEADY_INVALID_OPTION naming the path, the range and the value',
+    (bad) => {
+      let error: unknown;
+      try {
+        resolveRetryOptions({ connectRetries: bad }, 'upstreams.payments.retry');
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'STEADY_INVALID_OPTION', option: 'upstreams.payments.retry.connectRetries' });
+      expect((error as Error).message).toContain(
+        '`upstreams.payments.retry.connectRetries` must be an integer in 0…50',
+      );
+      expect((error as Error).message).toContain(`(received ${typeof bad === 'string' ? `"${bad}"` : String(bad)})`);
+    },
+  );
+
+  it('takes connectRetries per call, validated under the override path', () => {
+    const base = resolveRetryOptions({}, 'retry') as ResolvedRetryOptions;
+    expect(resolveRetryCallOptions({ connectRetries: 3 }, 'overrides.retry', base)).toMatchObject({
+      connectRetries: 3,
+      retries: 2,
+    });
+    expect(() => resolveRetryCallOptions({ connectRetries: -2 }, 'overrides.retry', base)).toThrow(
+      '`overrides.retry.connectRetries` must be an integer in 0…50 (received -2)',
+    );
     expect(resolveRetryOptions({ methods: ['get', 'Patch'], budget: false }, 'retry')).toMatchObject({
       methods: ['GET', 'PATCH'],
       budget: false,
@@ -246,6 +282,154 @@ describe('retry on errors', () => {
     expect((error as Error).cause).toBe('user gave up');
     expect(next).toHaveBeenCalledTimes(1);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('retry of a refused connection (ECONNREFUSED: nothing listens, nothing sent)', () => {
+  const refused = () =>
+    new NetworkError(
+      'not-sent',
+      {},
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:443'), { code: 'ECONNREFUSED' }),
+    );
+  const causeOf = (code: string) => new NetworkError('not-sent', {}, Object.assign(new Error(code), { code }));
+
+  it('is retried up to connectRetries times, not retries, with the same growing backoff', async () => {
+    const { ctx, retries } = context();
+    const { next, seen } = script([refused(), refused(), refused(), refused(), refused(), fakeResponse(200)]);
+    const retry = policy();
+    expect(await run(retry.execute(next, ctx))).toEqual({ value: fakeResponse(200) });
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(retries.map((e) => [e.attempt, e.delay, e.reason])).toEqual([
+      [1, 100, 'STEADY_CONNECT'],
+      [2, 200, 'STEADY_CONNECT'],
+      [3, 400, 'STEADY_CONNECT'],
+      [4, 800, 'STEADY_CONNECT'],
+      [5, 1600, 'STEADY_CONNECT'],
+    ]);
+    expect(retry.stats()).toMatchObject({ retries: 5, connectRetries: 5, givenUp: 0 });
+  });
+
+  it('whatever the method: a refused POST was never sent', async () => {
+    const { ctx } = context({ method: 'POST' });
+    const { next } = script([refused(), refused(), refused(), refused(), fakeResponse(201)]);
+    expect(await run(policy().execute(next, ctx))).toEqual({ value: fakeResponse(201) });
+    expect(next).toHaveBeenCalledTimes(5);
+  });
+
+  it('ends with the refusal once connectRetries are used up', async () => {
+    const { ctx } = context();
+    const errors = Array.from({ length: 5 }, refused);
+    const { next } = script(errors);
+    const retry = policy({ connectRetries: 3, maxDelay: 100 });
+    expect((await run(retry.execute(next, ctx))).error).toBe(errors[3]);
+    expect(next).toHaveBeenCalledTimes(4);
+    expect(retry.stats()).toMatchObject({ retries: 3, connectRetries: 3, givenUp: 1 });
+  });
+
+  it('connectRetries: 0 retries a refusal no more (retries still apply to the rest)', async () => {
+    const { ctx } = context();
+    const error = refused();
+    const { next } = script([error, fakeResponse(200)]);
+    expect((await run(policy({ connectRetries: 0 }).execute(next, ctx))).error).toBe(error);
+    expect(next).toHaveBeenCalledTimes(1);
+    const other = context();
+    const { next: next503 } = script([fakeResponse(503), fakeResponse(200)]);
+    expect(await run(policy({ connectRetries: 0 }).execute(next503, other.ctx))).toEqual({ value: fakeResponse(200) });
+  });
+
+  it('stops when the total deadline allows no further backoff: the refusal, not a timeout, ends the call', async () => {
+    // Delays at their caps: attempts at 0, 100, 300, 700, 1500, 3100; the next backoff (2 s) would end at 5.1 s.
+    const { ctx, retries } = context({ total: 5_000 });
+    const errors = Array.from({ length: 12 }, refused);
+    const { next } = script(errors);
+    const retry = policy();
+    // Settled by 3.1 s, the sixth attempt's time.
+    const outcome = await run(retry.execute(next, ctx), 3_100);
+    expect(outcome.error).toBe(errors[5]);
+    expect(retries.map((e) => e.delay)).toEqual([100, 200, 400, 800, 1600]);
+    expect(retry.stats()).toMatchObject({ retries: 5, connectRetries: 5, givenUp: 1 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('counts apart from retries: refusals do not spend the retries of failures the upstream saw, and back', async () => {
+    // A restart: in-flight request lost (unknown), port refused 4 times, then the upstream is
+    // back but warming up (503), then served. retries: 2 covers the lost request and the 503.
+    const { ctx, retries } = context();
+    const { next } = script([
+      new NetworkError('unknown'),
+      refused(),
+      refused(),
+      refused(),
+      refused(),
+      fakeResponse(503),
+      fakeResponse(200),
+    ]);
+    const retry = policy();
+    expect(await run(retry.execute(next, ctx))).toEqual({ value: fakeResponse(200) });
+    expect(retries.map((e) => e.reason)).toEqual([
+      'STEADY_NETWORK',
+      'STEADY_CONNECT',
+      'STEADY_CONNECT',
+      'STEADY_CONNECT',
+      'STEADY_CONNECT',
+      'status 503',
+    ]);
+    expect(retry.stats()).toMatchObject({ retries: 6, connectRetries: 4 });
+
+    // The other way round: two 503s spend `retries`; a refusal after them is still retried.
+    const after = context();
+    const { next: next2 } = script([fakeResponse(503), fakeResponse(503), refused(), fakeResponse(503)]);
+    expect(await run(policy().execute(next2, after.ctx))).toEqual({ value: fakeResponse(503) });
+    expect(next2).toHaveBeenCalledTimes(4);
+  });
+
+  it.each([
+    ['a connect timeout', () => new TimeoutError('connect', 3000)],
+    ['a DNS failure (ENOTFOUND)', () => causeOf('ENOTFOUND')],
+    ['a DNS failure (EAI_AGAIN)', () => causeOf('EAI_AGAIN')],
+    ['an unreachable host', () => causeOf('EHOSTUNREACH')],
+    ['no local port (EADDRNOTAVAIL)', () => causeOf('EADDRNOTAVAIL')],
+    ['a not-sent error without a cause (e.g. a refused HTTP/2 stream)', () => new NetworkError('not-sent')],
+  ])('%s is retried only `retries` times', async (_, make) => {
+    const { ctx } = context();
+    const errors = Array.from({ length: 6 }, () => make());
+    const { next } = script(errors);
+    const retry = policy();
+    expect((await run(retry.execute(next, ctx))).error).toBe(errors[2]);
+    expect(retry.stats()).toMatchObject({ retries: 2, connectRetries: 0 });
+  });
+
+  it('each retry of a refusal withdraws from the budget; a spent budget ends the call with the refusal', async () => {
+    // ratio 0, reserve 3 retries per window: the first call spends them all, the second gets none.
+    const retry = new RetryPolicy(
+      resolveRetryOptions({ budget: { ratio: 0, minPerSecond: 0.3, window: 10_000 } }, 'retry') as ResolvedRetryOptions,
+      { random: TOP },
+    );
+    const first = context();
+    const firstErrors = Array.from({ length: 6 }, refused);
+    expect((await run(retry.execute(script(firstErrors).next, first.ctx), 1000)).error).toBe(firstErrors[3]);
+    expect(first.exhausted.map((e) => [e.attempt, e.reason])).toEqual([[4, 'STEADY_CONNECT']]);
+    const second = context();
+    const secondError = refused();
+    const { next } = script([secondError, fakeResponse(200)]);
+    expect((await run(retry.execute(next, second.ctx), 1000)).error).toBe(secondError);
+    expect(next).toHaveBeenCalledTimes(1);
+    expect(retry.stats()).toMatchObject({
+      retries: 3,
+      connectRetries: 3,
+      budgetExhausted: 2,
+      budget: { calls: 2, retries: 3, available: 0 },
+    });
+  });
+
+  it('asks shouldRetry about each one, which can narrow it', async () => {
+    const { ctx } = context({
+      overrides: { retry: { shouldRetry: (c) => !(c.reason === 'STEADY_CONNECT' && c.attempt > 3) } },
+    });
+    const errors = Array.from({ length: 6 }, refused);
+    const { next } = script(errors);
+    expect((await run(policy().execute(next, ctx))).error).toBe(errors[3]);
   });
 });
 

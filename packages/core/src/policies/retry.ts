@@ -1,4 +1,4 @@
-import { isNetworkError, isTimeoutError } from '../errors/errors.ts';
+import { isConnectionRefused, isNetworkError, isTimeoutError } from '../errors/errors.ts';
 import { isSteadyError } from '../errors/steady-error.ts';
 import { createExponentialBackoff, type Backoff } from './backoff/exponential-backoff.ts';
 import { abortErrorOf } from './call-context.ts';
@@ -18,6 +18,8 @@ import { sleep } from './signals.ts';
 export interface RetryStats {
   /** Retries made (attempts after the first). */
   retries: number;
+  /** Of `retries`, those after a refused connection (bounded by `connectRetries`, not `retries`). */
+  connectRetries: number;
   /** Retries refused because the budget was spent. */
   budgetExhausted: number;
   /** Calls that ended on a retryable outcome: retries used up, deadline too near, Retry-After too long. */
@@ -38,7 +40,10 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 /**
  * Retries what is safe to retry (see {@link isRetryableError} and `statuses`), with full-jitter
  * exponential backoff or the server's `Retry-After`, never past `ctx.deadline`, and only
- * while the retry budget allows. The last outcome is returned or thrown as is.
+ * while the retry budget allows. A refused connection (see {@link isConnectionRefused}) is
+ * retried up to `connectRetries` times, every other retryable outcome up to `retries` times:
+ * two counts, so a call rides through a restart's closed port without spending the retries
+ * meant for failures the upstream saw. The last outcome is returned or thrown as is.
  */
 export class RetryPolicy implements Policy {
   readonly name = 'retry';
@@ -49,6 +54,7 @@ export class RetryPolicy implements Policy {
   readonly #random: (() => number) | undefined;
   readonly #overrides = new WeakMap<object, ResolvedRetryOptions | false>();
   #retries = 0;
+  #connectRetries = 0;
   #budgetExhausted = 0;
   #givenUp = 0;
 
@@ -100,6 +106,8 @@ export class RetryPolicy implements Policy {
         ? this.#backoff
         : createExponentialBackoff(options, this.#random);
     let outcome: Outcome<T> = firstOutcome;
+    // Retries of this call after a refused connection; the others are `ctx.attempt - refused`.
+    let refused = 0;
     for (let retry = 0; ; retry++) {
       if (retry > 0) {
         try {
@@ -111,8 +119,9 @@ export class RetryPolicy implements Policy {
       const wanted = this.#retryReason(outcome, ctx, options);
       if (wanted === undefined) return settle(outcome);
       const { reason, status, header } = wanted;
+      const connect = !outcome.ok && isConnectionRefused(outcome.error);
       // Hedged copies take attempt numbers too: retries and hedges share one count.
-      if (ctx.attempt >= options.retries) {
+      if (connect ? refused >= options.connectRetries : ctx.attempt - refused >= options.retries) {
         this.#givenUp++;
         return settle(outcome);
       }
@@ -161,6 +170,10 @@ export class RetryPolicy implements Policy {
       }
       if (outcome.ok) ctx.discard?.(outcome.value);
       this.#retries++;
+      if (connect) {
+        refused++;
+        this.#connectRetries++;
+      }
       try {
         await sleep(delay, ctx.signal);
       } catch (error) {
@@ -173,6 +186,7 @@ export class RetryPolicy implements Policy {
   stats(): RetryStats {
     return {
       retries: this.#retries,
+      connectRetries: this.#connectRetries,
       budgetExhausted: this.#budgetExhausted,
       givenUp: this.#givenUp,
       budget: this.budget?.stats() ?? null,
