@@ -68,7 +68,9 @@ async function startServers(options: DemoOptions, children: Children): Promise<S
   const hosts = await Promise.allSettled(
     HOSTS.map((h) =>
       spawnFaultServer(
-        h === FAILING_HOST ? ['--routes', JSON.stringify({ '/api': { status: 503, body: { text: 'down' } } })] : [],
+        h === FAILING_HOST
+          ? ['--routes', JSON.stringify({ '/api': { status: 503, body: { json: { text: 'down' } } } })]
+          : [],
       ).then((handle) => children.add(handle)),
     ),
   );
