@@ -36,7 +36,7 @@ describe('bad input at runtime is a typed error, never a crash, and nothing is s
 
 describe('per-call retry overrides are checked where the call enters', () => {
   it.each([
-    ['a misspelt key', { retires: 3 }, 'retry.retires', 'one of retries, baseDelay'],
+    ['a misspelt key', { retires: 3 }, 'retry.retires', 'one of retries, connectRetries, baseDelay'],
     ['retries out of range', { retries: 99 }, 'retry.retries', '0'],
     ['a budget of its own', { budget: { ratio: 1 } }, 'retry.budget', 'per upstream'],
     ['methods (use `idempotent`)', { methods: ['POST'] }, 'retry.methods', 'a known option'],
