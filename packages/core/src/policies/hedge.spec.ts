@@ -25,6 +25,8 @@ interface Plan {
   after: number;
   value?: unknown;
   error?: Error;
+  /** Reports its socket (as `request()`'s attempt does) this long after it starts. */
+  socketAfter?: number;
 }
 
 function upstream(plans: Plan[]) {
@@ -32,10 +34,17 @@ function upstream(plans: Plan[]) {
   const next = vi.fn((ctx: CallContext) => {
     const plan = plans[Math.min(seen.length, plans.length - 1)]!;
     seen.push(ctx);
+    const observed = ctx as { socketAt?: number };
+    let socket: ReturnType<typeof setTimeout> | undefined;
+    if (plan.socketAfter !== undefined) {
+      observed.socketAt = 0;
+      socket = setTimeout(() => (observed.socketAt = Date.now()), plan.socketAfter);
+    }
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => (plan.error ? reject(plan.error) : resolve(plan.value)), plan.after);
       ctx.signal.addEventListener('abort', () => {
         clearTimeout(timer);
+        clearTimeout(socket);
         reject(ctx.signal.reason);
       });
     });
@@ -285,6 +294,41 @@ describe('HedgePolicy', () => {
     const fast = hedge({ delay: 'p99' });
     for (let i = 0; i < 100; i++) fast.sample(1);
     expect(fast.stats().delay).toBe(DEFAULT_HEDGE_OPTIONS.minDelay);
+  });
+
+  it('counts the delay from when the request was written: waiting for a socket is not hedged', async () => {
+    const policy = hedge({ delay: 50 });
+    const { next } = upstream([
+      { socketAfter: 80, after: 1_000, value: 'slow' }, // a handshake of 80 ms, then a slow answer
+      { socketAfter: 0, after: 10, value: 'copy' },
+    ]);
+    const { ctx, hedges } = context();
+    const result = policy.execute(next, ctx);
+    await vi.advanceTimersByTimeAsync(129);
+    expect(next).toHaveBeenCalledTimes(1); // 50 ms after the write (at 80) is 130
+    await vi.advanceTimersByTimeAsync(1);
+    expect(next).toHaveBeenCalledTimes(2);
+    expect(hedges).toMatchObject([{ attempt: 1, delay: 50 }]);
+    expect(await settle(result)).toEqual({ value: 'copy' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a request that waits for a socket longer than the delay, then answers at once, sends no copy', async () => {
+    const policy = hedge({ delay: 20 });
+    const { next } = upstream([{ socketAfter: 150, after: 155, value: 'first' }]);
+    expect(await settle(policy.execute(next, context().ctx))).toEqual({ value: 'first' });
+    expect(next).toHaveBeenCalledTimes(1);
+    expect(policy.stats()).toMatchObject({ sent: 0, refused: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('samples the latency from the write, without the wait for a socket', async () => {
+    const policy = hedge({ delay: 'p90' });
+    for (let i = 0; i < 50; i++) {
+      const { next } = upstream([{ socketAfter: 30, after: 42, value: i }]);
+      await settle(policy.execute(next, context().ctx), 1_500);
+    }
+    expect(policy.stats()).toMatchObject({ sent: 0, delay: 12 });
   });
 
   it('per call: false turns it off, an object turns it on, and the fit is checked against the call', async () => {

@@ -46,9 +46,15 @@ export interface HedgeDeps {
 /**
  * Hedged requests (the shape of .NET's hedging handler, Envoy's and gRPC's hedging policy):
  * when the first request of an idempotent call with a replayable body has had no response
- * after the delay, a copy is sent, up to `maxHedges` copies, each `delay` after the previous;
- * the first response wins, and every other request is aborted (a late response has its body
- * dumped), so no socket or listener outlives the call.
+ * `delay` after it was written to a socket, a copy is sent, up to `maxHedges` copies, each
+ * `delay` after the previous one was written; the first response wins, and every other request
+ * is aborted (a late response has its body dumped), so no socket or listener outlives the call.
+ *
+ * Time a request spends waiting for a socket (a full pool, a TCP/TLS handshake) is the client's,
+ * not the upstream's: it does not count towards the delay (a copy would wait too, and on
+ * HTTP/1.1 each hedge's aborted loser costs a connection, so hedging handshakes would feed
+ * itself), and it is not sampled. An attempt that does not report its socket (an `execute()`
+ * attempt function) counts from its start.
  *
  * Placement: retry → **hedge** → breaker → attempt. Only a call's first round is hedged, and
  * each copy takes the next attempt number, so a retry after a hedged round starts from there:
@@ -106,9 +112,9 @@ export class HedgePolicy implements Policy {
   }
 
   /**
-   * @internal A request of a hedged round answered after `ms`. Requests aborted because
-   * another answered first are not sampled: the window holds the latencies of answers, so
-   * a rare slow tail that hedging cuts does not drag the delay up to itself.
+   * @internal A request of a hedged round answered `ms` after it was written to a socket.
+   * Requests aborted because another answered first are not sampled: the window holds the
+   * latencies of answers, so a rare slow tail that hedging cuts does not drag the delay up to itself.
    */
   sample(ms: number): void {
     this.#latencies.add(ms);
@@ -163,6 +169,8 @@ interface Leg {
   readonly index: number;
   readonly controller: AbortController;
   readonly started: number;
+  /** Its own context: `socketAt` says when its request was written. */
+  readonly ctx: CallContext;
   /** Unsubscribes from the call's signal. */
   off: (() => void) | undefined;
   slot: boolean;
@@ -207,6 +215,7 @@ class HedgedRound<T> {
       index: this.#legs.length,
       controller,
       started: Date.now(),
+      ctx: forkContext(parent, controller.signal, parent.attempt),
       off: undefined,
       slot,
       done: false,
@@ -214,10 +223,9 @@ class HedgedRound<T> {
     this.#legs.push(leg);
     const signal = parent.signal;
     if (signal !== NEVER_SIGNAL) leg.off = onAbort(signal, () => controller.abort(signal.reason));
-    const child = forkContext(parent, controller.signal, parent.attempt);
     let running: Promise<T>;
     try {
-      running = this.#next(child);
+      running = this.#next(leg.ctx);
     } catch (error) {
       running = Promise.reject(error);
     }
@@ -227,11 +235,21 @@ class HedgedRound<T> {
     );
   }
 
-  /** The timer fired: send one more copy if the call, the budget and the bulkhead allow. */
+  /**
+   * The timer fired: if the latest request was written `delay` ago, send one more copy (when
+   * the call, the budget and the bulkhead allow); if it was written later, wait for the rest;
+   * if it still waits for a socket, look again one delay later.
+   */
   readonly #hedge = (): void => {
     this.#timer = undefined;
     const ctx = this.#ctx;
-    if (this.#settled || ctx.signal.aborted || Date.now() >= ctx.deadline) return;
+    const now = Date.now();
+    if (this.#settled || ctx.signal.aborted || now >= ctx.deadline) return;
+    const sent = sentAt(this.#legs[this.#legs.length - 1]!);
+    if (sent === undefined || now - sent < this.#delay) {
+      this.#timer = setTimeout(this.#hedge, sent === undefined ? this.#delay : sent + this.#delay - now);
+      return;
+    }
     const admitted = this.#policy.admit(ctx);
     if (admitted === null) return;
     ctx.attempt++;
@@ -254,7 +272,7 @@ class HedgedRound<T> {
 
   #onValue(leg: Leg, value: T): void {
     this.#finish(leg);
-    this.#policy.sample(Date.now() - leg.started);
+    this.#policy.sample(Date.now() - (sentAt(leg) ?? leg.started));
     if (this.#settled) {
       // A loser answered after the winner: release it, the caller never sees it.
       leg.off?.();
@@ -293,6 +311,16 @@ class HedgedRound<T> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/**
+ * When `leg`'s request was written to a socket; its start when its attempt does not report it
+ * (`socketAt` undefined); undefined while it still waits for a socket.
+ */
+function sentAt(leg: Leg): number | undefined {
+  const at = leg.ctx.socketAt;
+  if (at === undefined) return leg.started;
+  return at > 0 ? at : undefined;
 }
 
 /**
