@@ -229,7 +229,17 @@ describe('HedgePolicy', () => {
       await settle(policy.execute(next, context().ctx), 200);
     }
     expect(policy.stats()).toMatchObject({ sent: 1, refused: 2 });
-    expect(budget.stats().retries).toBe(1);
+    expect(budget.stats()).toMatchObject({ retries: 1, calls: 0 }); // the retry policy deposits, not the hedge
+  });
+
+  it('without a retry budget of the upstream, its own budget grows with the calls it hedges', async () => {
+    const policy = hedge({ delay: 10 }); // own budget: 0.2 × calls + 5/s × 10 s
+    const calls = Array.from({ length: 100 }, (_, i) =>
+      settle(policy.execute(upstream([{ after: 100, value: i }]).next, context().ctx), 0),
+    );
+    await vi.advanceTimersByTimeAsync(200);
+    await Promise.all(calls);
+    expect(policy.stats()).toMatchObject({ sent: 70, refused: 30 }); // 0.2 × 100 + 50, not the reserve of 50 alone
   });
 
   it('needs a free bulkhead slot for each copy and gives it back when the copy settles', async () => {

@@ -37,7 +37,10 @@ export interface HedgeStats {
 
 /** What a hedge draws on: the retry budget and the bulkhead of the upstream. */
 export interface HedgeDeps {
-  /** Each copy withdraws one retry; null: the policy keeps a budget of its own (default options). */
+  /**
+   * Each copy withdraws one retry (the retry policy deposits each call); null: the policy keeps a
+   * budget of its own, with the default options, into which each call it may hedge deposits.
+   */
   readonly budget: RetryBudget | null;
   /** Each copy needs a free slot (it never queues); null when the upstream has no bulkhead. */
   readonly bulkhead: BulkheadPolicy | null;
@@ -67,6 +70,8 @@ export class HedgePolicy implements Policy {
   readonly name = 'hedge';
   readonly options: ResolvedHedgeOptions | false;
   readonly #budget: RetryBudget;
+  /** The budget is the policy's own (the upstream has none): each hedged call deposits into it. */
+  readonly #ownBudget: boolean;
   readonly #bulkhead: BulkheadPolicy | null;
   readonly #latencies = new LatencyWindow(DEFAULT_HEDGE_OPTIONS.window);
   readonly #overrides = new WeakMap<object, ResolvedHedgeOptions>();
@@ -77,6 +82,7 @@ export class HedgePolicy implements Policy {
   constructor(options: ResolvedHedgeOptions | false, deps: HedgeDeps) {
     this.options = options;
     this.#budget = deps.budget ?? new RetryBudget();
+    this.#ownBudget = deps.budget === null;
     this.#bulkhead = deps.bulkhead;
   }
 
@@ -90,6 +96,8 @@ export class HedgePolicy implements Policy {
     if (options === false || ctx.attempt !== 0 || !ctx.idempotent || !ctx.replayable || ctx.signal.aborted) {
       return next(ctx);
     }
+    // A shared budget is fed by the retry policy; an own one by the calls it hedges.
+    if (this.#ownBudget) this.#budget.deposit();
     return new HedgedRound<T>(this, next, ctx, options, this.delayOf(options)).run();
   }
 
