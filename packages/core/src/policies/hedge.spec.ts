@@ -3,6 +3,7 @@ import { isAbortedError, isInvalidOptionError, NetworkError } from '../errors/er
 import { EventHub, type UpstreamEvents } from '../events/events.ts';
 import { BulkheadPolicy } from './bulkhead.ts';
 import { CircuitBreakerPolicy, resolveCircuitBreakerOptions } from './circuit-breaker.ts';
+import { DeadlineSignal } from './deadline-signal.ts';
 import { HedgePolicy, resolveHedgeOptions, type ResolvedHedgeOptions } from './hedge.ts';
 import { DEFAULT_HEDGE_OPTIONS } from './hedge-options.ts';
 import { compose, type CallContext } from './policy.ts';
@@ -339,6 +340,25 @@ describe('HedgePolicy', () => {
       await settle(policy.execute(next, context().ctx), 1_500);
     }
     expect(policy.stats()).toMatchObject({ sent: 0, delay: 12 });
+  });
+
+  it("request()'s light signal: each request gets one of its own; the loser leaves the call's, the winner stays bound", async () => {
+    const policy = hedge({ delay: 50 });
+    const { next, seen } = upstream([
+      { after: 1_000, value: 'slow' },
+      { after: 10, value: 'copy' },
+    ]);
+    const signal = new DeadlineSignal();
+    const { ctx } = context({ signal: signal as unknown as AbortSignal });
+    (ctx as { lightSignal?: boolean }).lightSignal = true;
+    expect(await settle(policy.execute(next, ctx))).toEqual({ value: 'copy' });
+    expect(seen.map((c) => c.signal instanceof DeadlineSignal)).toEqual([true, true]);
+    expect(seen[0]!.signal.aborted).toBe(true);
+    // The winner's body streams under the call's deadline: aborting the call still reaches it.
+    expect(signal.listenerCount).toBe(1);
+    signal.abort(new Error('deadline'));
+    expect(seen[1]!.signal.aborted).toBe(true);
+    expect((seen[1]!.signal.reason as Error).message).toBe('deadline');
   });
 
   it('per call: false turns it off, an object turns it on, and the fit is checked against the call', async () => {

@@ -9,6 +9,7 @@ import {
   resolveHedgeOptions,
   type ResolvedHedgeOptions,
 } from './hedge-options.ts';
+import { DeadlineSignal } from './deadline-signal.ts';
 import type { CallContext, Next, Policy } from './policy.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { onAbort } from './signal-hub.ts';
@@ -172,10 +173,16 @@ export class HedgePolicy implements Policy {
   }
 }
 
+/** The signal of one request of a hedged round, and how to abort it alone. */
+interface LegSignal {
+  readonly signal: AbortSignal;
+  abort(reason: unknown): void;
+}
+
 /** One request of a hedged round. */
 interface Leg {
   readonly index: number;
-  readonly controller: AbortController;
+  readonly controller: LegSignal;
   readonly started: number;
   /** Its own context: `socketAt` says when its request was written. */
   readonly ctx: CallContext;
@@ -218,7 +225,7 @@ class HedgedRound<T> {
 
   #launch(slot: boolean): void {
     const parent = this.#ctx;
-    const controller = new AbortController();
+    const controller = legSignal(parent);
     const leg: Leg = {
       index: this.#legs.length,
       controller,
@@ -229,8 +236,7 @@ class HedgedRound<T> {
       done: false,
     };
     this.#legs.push(leg);
-    const signal = parent.signal;
-    if (signal !== NEVER_SIGNAL) leg.off = onAbort(signal, () => controller.abort(signal.reason));
+    leg.off = follow(parent.signal, controller);
     let running: Promise<T>;
     try {
       running = this.#next(leg.ctx);
@@ -319,6 +325,33 @@ class HedgedRound<T> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/**
+ * A signal of its own for one request: a {@link DeadlineSignal} for `upstream.request()`'s
+ * attempts (`lightSignal`: it only goes to undici and the policies), else a real `AbortSignal`.
+ */
+function legSignal(ctx: CallContext): LegSignal {
+  if (ctx.lightSignal === true) {
+    const light = new DeadlineSignal();
+    return { signal: light as unknown as AbortSignal, abort: (reason) => light.abort(reason) };
+  }
+  return new AbortController();
+}
+
+/**
+ * Abort `leg` when the call's `signal` aborts; returns how to stop. The signal is the deadline
+ * policy's, one per call: a {@link DeadlineSignal} takes the listener in a field; a real
+ * `AbortSignal` (maybe shared by many calls, without that policy) goes through the signal hub.
+ */
+function follow(signal: AbortSignal, leg: LegSignal): (() => void) | undefined {
+  if (signal === NEVER_SIGNAL) return undefined;
+  const listener = (): void => leg.abort(signal.reason);
+  if (signal instanceof DeadlineSignal) {
+    signal.addEventListener('abort', listener);
+    return () => signal.removeEventListener('abort', listener);
+  }
+  return onAbort(signal, listener);
 }
 
 /**
