@@ -18,6 +18,10 @@ export interface H2Row {
   errors: number;
   /** Connections the client opened per round, warm-up included (median). */
   connections: number;
+  /** CPU per call of the bench process (the client), µs (median round): steadier than req/s on a busy machine. */
+  clientCpuMicros: number;
+  /** CPU per request of the upstream process, µs (median round). */
+  serverCpuMicros: number;
 }
 
 /** `calls` calls of `path`, `concurrency` at a time (closed loop), each read to the end; latencies in ms. */
@@ -64,6 +68,8 @@ export async function runH2(ctx: BenchContext): Promise<H2Row[]> {
     latencies: [] as number[],
     errors: 0,
     connections: [] as number[],
+    clientCpu: [] as number[],
+    serverCpu: [] as number[],
   }));
   try {
     for (let round = 0; round < rounds; round++) {
@@ -72,8 +78,13 @@ export async function runH2(ctx: BenchContext): Promise<H2Row[]> {
         try {
           await drive(up, '/x', ctx.settings.quick ? 300 : 2_000, concurrency);
           await upstream.reset();
+          const cpu0 = process.cpuUsage();
           const run = await drive(up, '/x', calls, concurrency);
+          const cpu = process.cpuUsage(cpu0);
+          const server = await upstream.counters();
           const acc = per[c]!;
+          acc.clientCpu.push((cpu.user + cpu.system) / calls);
+          acc.serverCpu.push(server.cpuMicros / calls);
           acc.rps.push(calls / run.seconds);
           for (const l of run.latencies) acc.latencies.push(l);
           acc.errors += run.errors;
@@ -96,6 +107,8 @@ export async function runH2(ctx: BenchContext): Promise<H2Row[]> {
       p99: percentile(acc.latencies, 99),
       errors: acc.errors,
       connections: median(acc.connections),
+      clientCpuMicros: median(acc.clientCpu),
+      serverCpuMicros: median(acc.serverCpu),
     };
   });
 }
@@ -109,11 +122,11 @@ export function renderTailTables(hedge: HedgeSection | undefined, h2: readonly H
     out.push(
       '### HTTP/2 vs HTTP/1.1, same TLS server (median round)',
       '',
-      '| client | req/s | p50 ms | p99 ms | connections | errors |',
-      '| --- | --- | --- | --- | --- | --- |',
+      '| client | req/s | p50 ms | p99 ms | client CPU µs/call | upstream CPU µs/request | connections | errors |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...h2.map(
         (r) =>
-          `| ${r.client} | ${r.requestsPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.connections} | ${r.errors} |`,
+          `| ${r.client} | ${r.requestsPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.clientCpuMicros.toFixed(1)} | ${r.serverCpuMicros.toFixed(1)} | ${r.connections} | ${r.errors} |`,
       ),
       '',
     );
