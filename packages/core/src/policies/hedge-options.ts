@@ -10,14 +10,15 @@ export type HedgeDelay = number | 'p90' | 'p95' | 'p99';
  */
 export interface HedgeOptions {
   /**
-   * How long the call waits for a response before sending a copy: ms (1…60 000), or `'p90'`,
-   * `'p95'`, `'p99'` of the upstream's recent attempt latencies (last 1 000), kept within
-   * {@link DEFAULT_HEDGE_OPTIONS} `minDelay`…`maxDelay`.
+   * How long a request waits for its response, from when it was written to a socket (time spent
+   * waiting for a socket is not counted), before a copy is sent: ms (1…60 000), or `'p90'`,
+   * `'p95'`, `'p99'` of the upstream's recent answer latencies (last 1 000, measured the same
+   * way), kept within {@link DEFAULT_HEDGE_OPTIONS} `minDelay`…`maxDelay`.
    * @default 'p95'
    */
   delay?: HedgeDelay;
   /**
-   * Most copies sent per call, 1…3 (each one `delay` after the previous).
+   * Most copies sent per call, 1…3 (each one `delay` after the previous one was written).
    * @default 1
    */
   maxHedges?: number;
