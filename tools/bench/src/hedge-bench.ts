@@ -16,6 +16,7 @@
  * included) and the realized slow fraction at the server: with exactly 1 % slow, whether a
  * per-call p99 lands on a fast or a 1 s response is a coin flip of the run.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Upstream, UpstreamOptions } from '@steady/core';
 import type { BenchContext } from './context.ts';
 import { percentile } from './stats.ts';
@@ -51,6 +52,8 @@ export interface HedgePhase {
 /** One client of the `hedge` section. */
 export interface HedgeRow {
   client: string;
+  protocol: 'HTTP/1.1' | 'HTTP/2';
+  hedged: boolean;
   perCall: HedgePhase;
   fanOut: HedgePhase;
   /** The adaptive delay at the end of the run, ms. */
@@ -64,9 +67,15 @@ export interface HedgeSection {
   /** Calls per fan-out group. */
   fanOut: number;
   rows: HedgeRow[];
-  /** Mean CPU use of the bench process (both clients) and of the upstream, as a share of one core. */
+  /** Mean CPU use of the bench process (every client) and of the upstream, as a share of one core. */
   clientCpu: number;
   serverCpu: number;
+  /**
+   * The longest event-loop delay of the bench process and of the upstream during the measured
+   * phases, ms: a stall that no client caused (the machine's other load) shows here.
+   */
+  clientStallMs: number;
+  serverStallMs: number;
 }
 
 interface Acc {
@@ -139,9 +148,19 @@ const fanOutLoad: Load = (up, path, groups, rate, offsetMs, acc) =>
     else acc.latencies.push(performance.now() - t0);
   });
 
+/** CPU seconds of the bench process and of the upstream over `seconds` measured, and their longest stalls. */
+interface Usage {
+  client: number;
+  server: number;
+  seconds: number;
+  clientStallMs: number;
+  serverStallMs: number;
+}
+
 /** The clients of the section: each its own upstream object and its own `/tail/<tag>` path. */
 interface Client {
   label: string;
+  protocol: HedgeRow['protocol'];
   up: Upstream;
   path: string;
   tag: string;
@@ -159,9 +178,11 @@ async function measure(
   count: number,
   rate: number,
   period: number,
-  cpu: { client: number; server: number; seconds: number },
+  cpu: Usage,
 ): Promise<HedgePhase[]> {
   await upstream.reset();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const accs = clients.map(newAcc);
   const hedges = clients.map((c) => c.up.stats().hedge);
   const opened = clients.map((c) => c.up.stats().pool.socketsOpened);
@@ -169,7 +190,10 @@ async function measure(
   const t0 = performance.now();
   await Promise.all(clients.map((c, i) => load(c.up, c.path, count, rate, (i * period) / clients.length, accs[i]!)));
   const used = process.cpuUsage(cpu0);
+  loop.disable();
   const server: TailCounters = await upstream.counters();
+  cpu.clientStallMs = Math.max(cpu.clientStallMs, loop.max / 1e6);
+  cpu.serverStallMs = Math.max(cpu.serverStallMs, server.loopDelayMaxMs);
   cpu.client += (used.user + used.system) / 1e6;
   cpu.server += server.cpuMicros / 1e6;
   cpu.seconds += (performance.now() - t0) / 1_000;
@@ -196,9 +220,9 @@ async function measure(
 }
 
 /**
- * The `hedge` section: no hedging vs `hedge: { delay: 'p99' }`, same upstream, same run, both
- * clients at once (so that background load hits them alike and no client's sockets idle while
- * the other runs): single calls first, then fan-outs.
+ * The `hedge` section: no hedging vs `hedge: { delay: 'p99' }`, over HTTP/1.1 (the default pool)
+ * and over HTTP/2, same upstream, every client at once (so that background load hits them alike
+ * and no client's sockets idle while another runs): single calls first, then fan-outs.
  */
 export async function runHedge(ctx: BenchContext): Promise<HedgeSection> {
   const quick = ctx.settings.quick;
@@ -206,20 +230,26 @@ export async function runHedge(ctx: BenchContext): Promise<HedgeSection> {
   const calls = quick ? 4_000 : 20_000;
   const groups = quick ? 200 : 1_000;
   const upstream = await TailUpstream.start(ctx.settings.serverCpu);
-  // A pool far larger than the calls in flight (~5 on average, ~30 in a fan-out with its slow
-  // calls and copies), so that no call waits for a connection.
-  const pool = { connections: 64 };
-  const options: Array<[string, string, Partial<UpstreamOptions>]> = [
-    ['Steady, no hedging', 'plain', { pool }],
-    ["Steady, hedge: { delay: 'p99' }", 'hedged', { pool, hedge: { delay: 'p99' } }],
+  // HTTP/1.1: a pool far larger than the calls in flight (~5 on average, ~30 in a fan-out with its
+  // slow calls and copies), so that no call waits for a connection. HTTP/2: the default pool (one
+  // connection carries them all). An aborted loser costs a connection on HTTP/1.1, a stream on HTTP/2.
+  const h1 = { connections: 64 };
+  const h2 = { http2: true };
+  const hedge = { delay: 'p99' } as const;
+  const options: Array<[string, string, HedgeRow['protocol'], Partial<UpstreamOptions>]> = [
+    ['Steady, no hedging', 'h1-plain', 'HTTP/1.1', { pool: h1 }],
+    ["Steady, hedge: { delay: 'p99' }", 'h1-hedged', 'HTTP/1.1', { pool: h1, hedge }],
+    ['Steady over HTTP/2, no hedging', 'h2-plain', 'HTTP/2', { pool: h2 }],
+    ["Steady over HTTP/2, hedge: { delay: 'p99' }", 'h2-hedged', 'HTTP/2', { pool: h2, hedge }],
   ];
-  const clients: Client[] = options.map(([label, tag, o]) => ({
+  const clients: Client[] = options.map(([label, tag, protocol, o]) => ({
     label,
     tag,
+    protocol,
     path: `/tail/${tag}`,
     up: tailClient(upstream.origin, o),
   }));
-  const cpu = { client: 0, server: 0, seconds: 0 };
+  const cpu: Usage = { client: 0, server: 0, seconds: 0, clientStallMs: 0, serverStallMs: 0 };
   const both = (load: Load, count: number, period: number): Promise<void[]> =>
     Promise.all(clients.map((c, i) => load(c.up, c.path, count, rate, (i * period) / clients.length, newAcc())));
   try {
@@ -232,15 +262,20 @@ export async function runHedge(ctx: BenchContext): Promise<HedgeSection> {
     const fanOut = await measure(upstream, clients, fanOutLoad, groups, rate, (1_000 * FAN_OUT) / rate, cpu);
     ctx.log(
       `hedge: ${groups} fan-outs per client done; bench process CPU ${((cpu.client / cpu.seconds) * 100).toFixed(0)} %, ` +
-        `upstream CPU ${((cpu.server / cpu.seconds) * 100).toFixed(0)} % of a core`,
+        `upstream CPU ${((cpu.server / cpu.seconds) * 100).toFixed(0)} % of a core; longest stall ` +
+        `${cpu.clientStallMs.toFixed(0)} / ${cpu.serverStallMs.toFixed(0)} ms`,
     );
     return {
       rate,
       fanOut: FAN_OUT,
       clientCpu: cpu.client / cpu.seconds,
       serverCpu: cpu.server / cpu.seconds,
+      clientStallMs: cpu.clientStallMs,
+      serverStallMs: cpu.serverStallMs,
       rows: clients.map((c, i) => ({
         client: c.label,
+        protocol: c.protocol,
+        hedged: c.up.stats().hedge.delay !== null,
         perCall: perCall[i]!,
         fanOut: fanOut[i]!,
         delay: c.up.stats().hedge.delay,
@@ -273,7 +308,7 @@ export function renderHedgeTables(section: HedgeSection | undefined): string[] {
     }),
   ];
   const out = [
-    `### Tail latency: 1 % of responses take 1 s (both clients at once, ${rate} calls/s each)`,
+    `### Tail latency: 1 % of responses take 1 s (${rows.length} clients at once, ${rate} calls/s each)`,
     '',
     'Single calls:',
     '',
@@ -283,18 +318,36 @@ export function renderHedgeTables(section: HedgeSection | undefined): string[] {
     '',
     ...phaseTable((r) => r.fanOut, 'fan-outs', false),
     '',
-    `Hedge delay at the end: ${rows.map((r) => (r.delay === null ? undefined : `${ms(r.delay)} ms`)).find(Boolean) ?? '—'}; ` +
-      `CPU: bench process ${(section.clientCpu * 100).toFixed(0)} %, upstream ${(section.serverCpu * 100).toFixed(0)} % of a core.`,
+    `Hedge delay at the end: ${
+      rows
+        .filter((r) => r.delay !== null)
+        .map((r) => `${ms(r.delay!)} ms (${r.protocol})`)
+        .join(', ') || '—'
+    }; CPU: bench process ${(section.clientCpu * 100).toFixed(0)} %, upstream ${(section.serverCpu * 100).toFixed(0)} % of a core; ` +
+      `longest event-loop stall: bench process ${ms(section.clientStallMs)} ms, upstream ${ms(section.serverStallMs)} ms.`,
   ];
-  const [plain, hedged] = rows;
-  if (plain !== undefined && hedged !== undefined) {
+  for (const protocol of ['HTTP/1.1', 'HTTP/2'] as const) {
+    const pair = hedgePair(section, protocol);
+    if (pair === undefined) continue;
+    const [plain, hedged] = pair;
     const p999 = Number.isNaN(plain.perCall.p999) ? '' : `, p99.9 ${lowered(plain.perCall.p999, hedged.perCall.p999)}`;
     out.push(
       '',
-      `Per call: p99 ${lowered(plain.perCall.p99, hedged.perCall.p99)}${p999}; ` +
+      `${protocol}: per call p99 ${lowered(plain.perCall.p99, hedged.perCall.p99)}${p999}; ` +
         `fan-out of ${section.fanOut}: p99 ${lowered(plain.fanOut.p99, hedged.fanOut.p99)}.`,
     );
   }
   out.push('');
   return out;
+}
+
+/** The unhedged and the hedged client of `protocol`, when both ran. */
+export function hedgePair(
+  section: HedgeSection | undefined,
+  protocol: HedgeRow['protocol'],
+): [HedgeRow, HedgeRow] | undefined {
+  const rows = section?.rows.filter((r) => r.protocol === protocol) ?? [];
+  const plain = rows.find((r) => !r.hedged);
+  const hedged = rows.find((r) => r.hedged);
+  return plain === undefined || hedged === undefined ? undefined : [plain, hedged];
 }

@@ -131,9 +131,25 @@ const hedge: HedgeSection = {
   fanOut: 20,
   clientCpu: 0.15,
   serverCpu: 0.08,
+  clientStallMs: 12.5,
+  serverStallMs: 8,
   rows: [
-    { client: 'plain', perCall: phase(20_000, 3.1, 0, 0.0095), fanOut: phase(1_000, 1_002, 0, 0.0101), delay: null },
-    { client: 'hedged', perCall: phase(20_000, 6.2, 0.021, 0.01), fanOut: phase(1_000, 12.5, 0.019, 0.01), delay: 5 },
+    {
+      client: 'plain',
+      protocol: 'HTTP/1.1',
+      hedged: false,
+      perCall: phase(20_000, 3.1, 0, 0.0095),
+      fanOut: phase(1_000, 1_002, 0, 0.0101),
+      delay: null,
+    },
+    {
+      client: 'hedged',
+      protocol: 'HTTP/1.1',
+      hedged: true,
+      perCall: phase(20_000, 6.2, 0.021, 0.01),
+      fanOut: phase(1_000, 12.5, 0.019, 0.01),
+      delay: 5,
+    },
   ],
 };
 
@@ -159,7 +175,12 @@ describe('hedge targets', () => {
     const text = renderHedgeTables(hedge).join('\n');
     expect(text).toContain('| plain | 20000 | 0.95 % | 0.4 | 3.1 | 1000 | 1003 | 0.00 % | 0 / 0 / 0 | 3 | 0 |');
     expect(text).toContain('| hedged | 1000 | 1.00 % | 0.4 | 12.5 | 1003 | 1.90 % |');
-    expect(text).toContain('fan-out of 20: p99 1002 → 12.5 ms (80.2× lower)');
+    expect(text).toContain(
+      'HTTP/1.1: per call p99 3.1 → 6.2 ms (0.5× lower), p99.9 1000 → 1000 ms (1.0× lower); fan-out of 20: p99 1002 → 12.5 ms (80.2× lower)',
+    );
+    expect(text).toContain('Hedge delay at the end: 5.0 ms (HTTP/1.1)');
+    expect(text).toContain('longest event-loop stall: bench process 12.5 ms, upstream 8.0 ms.');
+    expect(text).not.toContain('HTTP/2:'); // no HTTP/2 pair ran
     expect(text).not.toMatch(/NaN/);
   });
 });

@@ -4,7 +4,7 @@
 import type { FaultRow } from './faults.ts';
 import type { QueueRow, ScalingRow } from './scaling.ts';
 import { ratio } from './stats.ts';
-import type { HedgePhase, HedgeRow, HedgeSection } from './hedge-bench.ts';
+import { hedgePair, type HedgePhase, type HedgeRow, type HedgeSection } from './hedge-bench.ts';
 import type { H2Row } from './tail-latency.ts';
 import type { ThroughputRow } from './throughput.ts';
 
@@ -150,7 +150,7 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): TargetCheck[]
  * calls (the issue's motivation).
  */
 function hedgeTargets(section: HedgeSection | undefined): TargetCheck[] {
-  const [plain, hedged] = section?.rows ?? [];
+  const [plain, hedged] = hedgePair(section, 'HTTP/1.1') ?? [];
   const width = section?.fanOut ?? 20;
   const one = (label: string, pick: (row: HedgeRow) => HedgePhase, note: (p: HedgePhase) => string): TargetCheck => {
     if (plain === undefined || hedged === undefined) return check(label, undefined, 'n/a');
@@ -165,12 +165,12 @@ function hedgeTargets(section: HedgeSection | undefined): TargetCheck[] {
   };
   return [
     one(
-      'Hedging (1 % of responses take 1 s): p99 per call ≥ 5× lower at ≤ 5 % extra requests',
+      'Hedging, HTTP/1.1, 1 % of responses take 1 s: p99 per call ≥ 5× lower at ≤ 5 % extra requests',
       (row) => row.perCall,
       (p) => `; ${fmt(p.slowFraction * 100)} % slow unhedged`,
     ),
     one(
-      `Hedging (1 % of responses take 1 s): p99 of a fan-out of ${width} calls ≥ 5× lower at ≤ 5 % extra requests`,
+      `Hedging, HTTP/1.1, 1 % of responses take 1 s: p99 of a fan-out of ${width} calls ≥ 5× lower at ≤ 5 % extra requests`,
       (row) => row.fanOut,
       () => '',
     ),

@@ -21,6 +21,8 @@ export interface TailCounters {
   byTag: Record<string, { requests: number; slow: number }>;
   /** The upstream process's CPU time (user + system), µs. */
   cpuMicros: number;
+  /** The upstream process's longest event-loop delay, ms. */
+  loopDelayMaxMs: number;
 }
 
 /** The upstream process: one TLS port for h1 and h2. */
