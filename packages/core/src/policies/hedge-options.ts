@@ -41,6 +41,15 @@ export const DEFAULT_HEDGE_OPTIONS = Object.freeze({
   window: 1_000,
   /** Samples needed before the percentile is used; until then the delay is `maxDelay`. */
   minSamples: 20,
+  /**
+   * Copies in flight at once, per upstream: at most this share of the hedged calls in flight
+   * (Envoy's retry budget is a share of active requests too). A rare slow tail has a copy or two
+   * in flight at a time; a burst in which every call waits (a stall, a queue at the upstream)
+   * would otherwise hedge them all at once, and over HTTP/1.1 each copy opens a connection.
+   */
+  maxInFlightRatio: 0.1,
+  /** ...but at least this many copies, whatever the calls in flight (Envoy's `min_retry_concurrency`). */
+  minInFlight: 3,
 });
 
 const PERCENTILES: Record<string, number> = { p90: 90, p95: 95, p99: 99 };

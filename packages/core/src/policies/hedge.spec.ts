@@ -235,12 +235,46 @@ describe('HedgePolicy', () => {
 
   it('without a retry budget of the upstream, its own budget grows with the calls it hedges', async () => {
     const policy = hedge({ delay: 10 }); // own budget: 0.2 × calls + 5/s × 10 s
-    const calls = Array.from({ length: 100 }, (_, i) =>
-      settle(policy.execute(upstream([{ after: 100, value: i }]).next, context().ctx), 0),
+    for (let i = 0; i < 100; i++) {
+      const { next } = upstream([
+        { after: 15, value: 'slow' },
+        { after: 1, value: 'copy' },
+      ]);
+      await settle(policy.execute(next, context().ctx), 20); // 100 calls within 2 s of the 10 s window
+    }
+    // 0.2 × 100 calls + 50 = 70 copies, not the reserve of 50 alone.
+    expect(policy.stats()).toMatchObject({ sent: 70, refused: 30 });
+  });
+
+  it('runs at most 10 % of the hedged calls in flight (at least 3) as copies at once', async () => {
+    const policy = hedge({ delay: 10 });
+    // A burst in which every call waits (a stall, a queue at the upstream): 50 calls at once.
+    const burst = Array.from({ length: 50 }, (_, i) =>
+      settle(policy.execute(upstream([{ after: 500, value: i }]).next, context().ctx), 0),
     );
-    await vi.advanceTimersByTimeAsync(200);
-    await Promise.all(calls);
-    expect(policy.stats()).toMatchObject({ sent: 70, refused: 30 }); // 0.2 × 100 + 50, not the reserve of 50 alone
+    await vi.advanceTimersByTimeAsync(20);
+    expect(policy.stats()).toMatchObject({ sent: 5, refused: 45 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    await Promise.all(burst);
+    // A lone slow call afterwards: the copies are back to 0, the floor of 3 lets it hedge.
+    await settle(
+      policy.execute(
+        upstream([
+          { after: 500, value: 'slow' },
+          { after: 5, value: 'copy' },
+        ]).next,
+        context().ctx,
+      ),
+    );
+    expect(policy.stats()).toMatchObject({ sent: 6, won: 1, refused: 45 });
+    const few = Array.from({ length: 4 }, (_, i) =>
+      settle(policy.execute(upstream([{ after: 500, value: i }]).next, context().ctx), 0),
+    );
+    await vi.advanceTimersByTimeAsync(20);
+    expect(policy.stats()).toMatchObject({ sent: 9, refused: 46 }); // 3 of 4: the floor
+    await vi.advanceTimersByTimeAsync(1_000);
+    await Promise.all(few);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('needs a free bulkhead slot for each copy and gives it back when the copy settles', async () => {

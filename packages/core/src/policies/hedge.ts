@@ -30,7 +30,10 @@ export interface HedgeStats {
   sent: number;
   /** Calls answered by a copy rather than by their first request. */
   won: number;
-  /** Copies not sent because the retry budget was spent or the bulkhead had no free slot. */
+  /**
+   * Copies not sent because the retry budget was spent, the bulkhead had no free slot, or as many
+   * copies as allowed were in flight already (10 % of the hedged calls in flight, at least 3).
+   */
   refused: number;
   /** The upstream's hedge delay now, ms (an adaptive one moves with the latencies); null when hedging is off. */
   delay: number | null;
@@ -63,9 +66,11 @@ export interface HedgeDeps {
  * Placement: retry → **hedge** → breaker → attempt. Only a call's first round is hedged, and
  * each copy takes the next attempt number, so a retry after a hedged round starts from there:
  * hedges and retries draw from one count and never multiply. Each copy is charged to the retry
- * budget and needs a free bulkhead slot; an aborted loser is an `AbortedError`, which the
- * breaker ignores. An error is not a response: the round fails only when every request it sent
- * failed (with the first error), and a failure before the delay is not hedged (that is retry's job).
+ * budget, needs a free bulkhead slot and room among the copies in flight (10 % of the hedged
+ * calls in flight, at least 3: a burst of waiting calls is not hedged all at once); an aborted
+ * loser is an `AbortedError`, which the breaker ignores. An error is not a response: the round
+ * fails only when every request it sent failed (with the first error), and a failure before the
+ * delay is not hedged (that is retry's job).
  */
 export class HedgePolicy implements Policy {
   readonly name = 'hedge';
@@ -79,6 +84,9 @@ export class HedgePolicy implements Policy {
   #sent = 0;
   #won = 0;
   #refused = 0;
+  /** Hedged rounds (calls) in flight, and copies in flight. */
+  #rounds = 0;
+  #copies = 0;
 
   constructor(options: ResolvedHedgeOptions | false, deps: HedgeDeps) {
     this.options = options;
@@ -134,11 +142,22 @@ export class HedgePolicy implements Policy {
     this.#won++;
   }
 
+  /** @internal A hedged round starts (+1) or settles (-1). */
+  round(delta: 1 | -1): void {
+    this.#rounds += delta;
+  }
+
   /**
-   * @internal Take what one copy costs: a bulkhead slot (unless the call bypasses it) and one
-   * retry from the budget. Returns whether a slot was taken, or null (nothing taken) when refused.
+   * @internal Take what one copy costs: room among the copies in flight, a bulkhead slot (unless
+   * the call bypasses it) and one retry from the budget. Returns whether a slot was taken, or null
+   * (nothing taken) when refused. A copy that was admitted must end with {@link copyDone}.
    */
   admit(ctx: CallContext): { slot: boolean } | null {
+    const { maxInFlightRatio, minInFlight } = DEFAULT_HEDGE_OPTIONS;
+    if (this.#copies >= Math.max(minInFlight, Math.ceil(maxInFlightRatio * this.#rounds))) {
+      this.#refused++;
+      return null;
+    }
     const slot = this.#bulkhead !== null && ctx.overrides.bulkhead !== false;
     if (slot && !this.#bulkhead!.tryAcquire()) {
       this.#refused++;
@@ -150,12 +169,14 @@ export class HedgePolicy implements Policy {
       return null;
     }
     this.#sent++;
+    this.#copies++;
     return { slot };
   }
 
-  /** @internal Give back the bulkhead slot of a copy that settled. */
-  releaseSlot(): void {
-    this.#bulkhead?.release();
+  /** @internal A copy settled: give back its place among the copies in flight, and its bulkhead slot. */
+  copyDone(slot: boolean): void {
+    this.#copies--;
+    if (slot) this.#bulkhead?.release();
   }
 
   #optionsFor(ctx: CallContext): ResolvedHedgeOptions | false {
@@ -215,6 +236,7 @@ class HedgedRound<T> {
   }
 
   run(): Promise<T> {
+    this.#policy.round(1);
     return new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -278,10 +300,7 @@ class HedgedRound<T> {
 
   #finish(leg: Leg): void {
     leg.done = true;
-    if (leg.slot) {
-      leg.slot = false;
-      this.#policy.releaseSlot();
-    }
+    if (leg.index > 0) this.#policy.copyDone(leg.slot);
   }
 
   #onValue(leg: Leg, value: T): void {
@@ -294,6 +313,7 @@ class HedgedRound<T> {
       return;
     }
     this.#settled = true;
+    this.#policy.round(-1);
     this.#stopTimer();
     if (leg.index > 0) this.#policy.won();
     // The winner stays bound to the call's signal: its body streams under the call's deadline.
@@ -309,6 +329,7 @@ class HedgedRound<T> {
     if (this.#legs.some((l) => !l.done)) return;
     // Every request sent so far failed: a failure is not hedged, it is retry's to judge.
     this.#settled = true;
+    this.#policy.round(-1);
     this.#stopTimer();
     this.#reject(this.#firstError.error);
   }
