@@ -1,7 +1,7 @@
 /**
  * The `hedge` section: an upstream where 1 % of responses take 1 s (`tail-upstream-process.ts`,
  * slow responses chosen at random per request), Steady without and with
- * `hedge: { delay: 'p99' }`, same run, in interleaved chunks.
+ * `hedge: { delay: 'p99' }`, over HTTP/1.1 and over HTTP/2: four clients running at the same time.
  *
  * The load is paced (open loop: calls start on a fixed schedule whatever the others do) at a
  * rate far below what the client or the upstream can serve, so that a fast response is fast and
@@ -60,7 +60,7 @@ export interface HedgeRow {
   delay: number | null;
 }
 
-/** The `hedge` section: both clients, and how busy the two processes were. */
+/** The `hedge` section: every client, and how busy the two processes were. */
 export interface HedgeSection {
   /** Calls started per second by each client, in both phases. */
   rate: number;
@@ -250,15 +250,15 @@ export async function runHedge(ctx: BenchContext): Promise<HedgeSection> {
     up: tailClient(upstream.origin, o),
   }));
   const cpu: Usage = { client: 0, server: 0, seconds: 0, clientStallMs: 0, serverStallMs: 0 };
-  const both = (load: Load, count: number, period: number): Promise<void[]> =>
+  const all = (load: Load, count: number, period: number): Promise<void[]> =>
     Promise.all(clients.map((c, i) => load(c.up, c.path, count, rate, (i * period) / clients.length, newAcc())));
   try {
     // Warm-up: sockets, JIT, and the hedge's latency window (1,000 answers).
-    await both(perCallLoad, 1_200, 1_000 / rate);
+    await all(perCallLoad, 1_200, 1_000 / rate);
     const perCall = await measure(upstream, clients, perCallLoad, calls, rate, 1_000 / rate, cpu);
     ctx.log(`hedge: ${calls} single calls per client done`);
     // The fan-out needs more sockets: open them before measuring.
-    await both(fanOutLoad, 20, (1_000 * FAN_OUT) / rate);
+    await all(fanOutLoad, 20, (1_000 * FAN_OUT) / rate);
     const fanOut = await measure(upstream, clients, fanOutLoad, groups, rate, (1_000 * FAN_OUT) / rate, cpu);
     ctx.log(
       `hedge: ${groups} fan-outs per client done; bench process CPU ${((cpu.client / cpu.seconds) * 100).toFixed(0)} %, ` +
