@@ -29,6 +29,18 @@ describe('hedged requests against a real server', () => {
     await waitFor(() => up.stats().pool.socketsOpen === 1 && s.openSockets() === 1, { what: 'one socket left open' });
   });
 
+  it('time spent waiting for a socket is not hedged: the delay counts from the write', async () => {
+    const s = await server({ routes: { '/busy': [{ latency: 300 }], '/queued': [{}] } });
+    const up = upstream({ origin: s.url, pool: { connections: 1 } });
+    const busy = up.request('/busy');
+    // Queued behind /busy for ~300 ms on the only connection, then answered at once.
+    const queued = await up.request('/queued', { hedge: { delay: 50 } });
+    await queued.body.dump();
+    await (await busy).body.dump();
+    expect(s.counters().byPath['/queued']).toBe(1);
+    expect(up.stats().hedge).toMatchObject({ sent: 0, refused: 0 });
+  });
+
   it('a POST is never hedged; a POST with an Idempotency-Key is', async () => {
     const s = await server({ routes: { '/post': [{ latency: 400 }, {}], '/keyed': [{ latency: 3_000 }, {}] } });
     const up = upstream({ origin: s.url, hedge: { delay: 30 } });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultRow } from './faults.ts';
+import { renderHedgeTables, type HedgePhase, type HedgeSection } from './hedge-bench.ts';
 import { renderSvg } from './render-svg.ts';
 import { renderReport, table } from './render-table.ts';
 import { evaluateTargets } from './results.ts';
@@ -116,6 +117,83 @@ describe('framework floors', () => {
     expect(
       renderReport({ ...base, floors: { axios: 10, ky: 30, response: 8, breakerOpen: 3 }, targets: checks }),
     ).toContain('floors (no network, same core): axios 10.0 µs/call, ky 30.0 µs/call');
+  });
+});
+
+function phase(count: number, p99: number, extraRequests: number, slowFraction: number): HedgePhase {
+  return {
+    count,
+    errors: 0,
+    p50: 0.4,
+    p99,
+    p999: count >= 10_000 ? 1_000 : Number.NaN,
+    max: 1_003,
+    extraRequests,
+    slow: Math.round(count * slowFraction),
+    slowFraction,
+    hedgesSent: 0,
+    hedgesWon: 0,
+    hedgesRefused: 0,
+    connectionsOpened: 3,
+  };
+}
+
+const hedge: HedgeSection = {
+  rate: 400,
+  fanOut: 20,
+  clientCpu: 0.15,
+  serverCpu: 0.08,
+  clientStallMs: 12.5,
+  serverStallMs: 8,
+  rows: [
+    {
+      client: 'plain',
+      protocol: 'HTTP/1.1',
+      hedged: false,
+      perCall: phase(20_000, 3.1, 0, 0.0095),
+      fanOut: phase(1_000, 1_002, 0, 0.0101),
+      delay: null,
+    },
+    {
+      client: 'hedged',
+      protocol: 'HTTP/1.1',
+      hedged: true,
+      perCall: phase(20_000, 6.2, 0.021, 0.01),
+      fanOut: phase(1_000, 12.5, 0.019, 0.01),
+      delay: 5,
+    },
+  ],
+};
+
+describe('hedge targets', () => {
+  it('reads "p99 ≥ 5× lower at ≤ 5 % extra requests" per call and per fan-out, with the realized slow share', () => {
+    const checks = evaluateTargets({ ...base, hedge });
+    const perCall = checks.find((t) => t.target.includes('p99 per call'))!;
+    expect(perCall).toMatchObject({ status: 'MISS' });
+    expect(perCall.measured).toBe('3.1 → 6.2 ms = 0.5×, 2.10 % extra requests; 0.95 % slow unhedged');
+    const fanOut = checks.find((t) => t.target.includes('fan-out of 20 calls'))!;
+    expect(fanOut).toMatchObject({ status: 'PASS', measured: '1002.0 → 12.5 ms = 80.2×, 1.90 % extra requests' });
+  });
+
+  it('misses when the extra requests pass 5 %, and is N/A without the section', () => {
+    const costly = { ...hedge, rows: [hedge.rows[0]!, { ...hedge.rows[1]!, fanOut: phase(1_000, 12.5, 0.06, 0.01) }] };
+    const fanOut = (h: HedgeSection | undefined) =>
+      evaluateTargets({ ...base, hedge: h }).find((t) => t.target.includes('fan-out'))!.status;
+    expect(fanOut(costly)).toBe('MISS');
+    expect(fanOut(undefined)).toBe('N/A');
+  });
+
+  it('renders both phases, the slow share at the server and both ratios', () => {
+    const text = renderHedgeTables(hedge).join('\n');
+    expect(text).toContain('| plain | 20000 | 0.95 % | 0.4 | 3.1 | 1000 | 1003 | 0.00 % | 0 / 0 / 0 | 3 | 0 |');
+    expect(text).toContain('| hedged | 1000 | 1.00 % | 0.4 | 12.5 | 1003 | 1.90 % |');
+    expect(text).toContain(
+      'HTTP/1.1: per call p99 3.1 → 6.2 ms (0.5× lower), p99.9 1000 → 1000 ms (1.0× lower); fan-out of 20: p99 1002 → 12.5 ms (80.2× lower)',
+    );
+    expect(text).toContain('Hedge delay at the end: 5.0 ms (HTTP/1.1)');
+    expect(text).toContain('longest event-loop stall: bench process 12.5 ms, upstream 8.0 ms.');
+    expect(text).not.toContain('HTTP/2:'); // no HTTP/2 pair ran
+    expect(text).not.toMatch(/NaN/);
   });
 });
 

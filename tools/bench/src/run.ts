@@ -16,7 +16,8 @@ import { renderReport } from './render-table.ts';
 import { evaluateTargets } from './results.ts';
 import type { BenchResults } from './results.ts';
 import { runQueue, runScaling } from './scaling.ts';
-import { renderTailTables, runH2, runHedge } from './tail-latency.ts';
+import { runHedge } from './hedge-bench.ts';
+import { renderTailTables, runH2 } from './tail-latency.ts';
 import { runThroughput } from './throughput.ts';
 import { measureFloors } from './floors.ts';
 import { startThroughputUpstream } from './throughput-upstream.ts';
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
     mkdirSync(`${ROOT}docs`, { recursive: true });
     writeFileSync(`${ROOT}docs/bench.svg`, svg);
   }
-  process.stdout.write(`${renderReport(results)}\n${renderTailTables(results.hedge ?? [], results.h2 ?? [])}\n`);
+  process.stdout.write(`${renderReport(results)}\n${renderTailTables(results.hedge, results.h2 ?? [])}\n`);
   ctx.log(`wrote tmp/bench/results.json and tmp/bench/chart.svg${args.updateDocs ? ' and docs/bench.svg' : ''}`);
   process.exit(0);
 }

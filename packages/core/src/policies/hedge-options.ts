@@ -10,14 +10,15 @@ export type HedgeDelay = number | 'p90' | 'p95' | 'p99';
  */
 export interface HedgeOptions {
   /**
-   * How long the call waits for a response before sending a copy: ms (1…60 000), or `'p90'`,
-   * `'p95'`, `'p99'` of the upstream's recent attempt latencies (last 1 000), kept within
-   * {@link DEFAULT_HEDGE_OPTIONS} `minDelay`…`maxDelay`.
+   * How long a request waits for its response, from when it was written to a socket (time spent
+   * waiting for a socket is not counted), before a copy is sent: ms (1…60 000), or `'p90'`,
+   * `'p95'`, `'p99'` of the upstream's recent answer latencies (last 1 000, measured the same
+   * way), kept within {@link DEFAULT_HEDGE_OPTIONS} `minDelay`…`maxDelay`.
    * @default 'p95'
    */
   delay?: HedgeDelay;
   /**
-   * Most copies sent per call, 1…3 (each one `delay` after the previous).
+   * Most copies sent per call, 1…3 (each one `delay` after the previous one was written).
    * @default 1
    */
   maxHedges?: number;
@@ -40,6 +41,15 @@ export const DEFAULT_HEDGE_OPTIONS = Object.freeze({
   window: 1_000,
   /** Samples needed before the percentile is used; until then the delay is `maxDelay`. */
   minSamples: 20,
+  /**
+   * Copies in flight at once, per upstream: at most this share of the hedged calls in flight
+   * (Envoy's retry budget is a share of active requests too). A rare slow tail has a copy or two
+   * in flight at a time; a burst in which every call waits (a stall, a queue at the upstream)
+   * would otherwise hedge them all at once, and over HTTP/1.1 each copy opens a connection.
+   */
+  maxInFlightRatio: 0.1,
+  /** ...but at least this many copies, whatever the calls in flight (Envoy's `min_retry_concurrency`). */
+  minInFlight: 3,
 });
 
 const PERCENTILES: Record<string, number> = { p90: 90, p95: 95, p99: 99 };

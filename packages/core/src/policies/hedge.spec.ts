@@ -3,6 +3,7 @@ import { isAbortedError, isInvalidOptionError, NetworkError } from '../errors/er
 import { EventHub, type UpstreamEvents } from '../events/events.ts';
 import { BulkheadPolicy } from './bulkhead.ts';
 import { CircuitBreakerPolicy, resolveCircuitBreakerOptions } from './circuit-breaker.ts';
+import { DeadlineSignal } from './deadline-signal.ts';
 import { HedgePolicy, resolveHedgeOptions, type ResolvedHedgeOptions } from './hedge.ts';
 import { DEFAULT_HEDGE_OPTIONS } from './hedge-options.ts';
 import { compose, type CallContext } from './policy.ts';
@@ -25,6 +26,8 @@ interface Plan {
   after: number;
   value?: unknown;
   error?: Error;
+  /** Reports its socket (as `request()`'s attempt does) this long after it starts. */
+  socketAfter?: number;
 }
 
 function upstream(plans: Plan[]) {
@@ -32,10 +35,17 @@ function upstream(plans: Plan[]) {
   const next = vi.fn((ctx: CallContext) => {
     const plan = plans[Math.min(seen.length, plans.length - 1)]!;
     seen.push(ctx);
+    const observed = ctx as { socketAt?: number };
+    let socket: ReturnType<typeof setTimeout> | undefined;
+    if (plan.socketAfter !== undefined) {
+      observed.socketAt = 0;
+      socket = setTimeout(() => (observed.socketAt = Date.now()), plan.socketAfter);
+    }
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => (plan.error ? reject(plan.error) : resolve(plan.value)), plan.after);
       ctx.signal.addEventListener('abort', () => {
         clearTimeout(timer);
+        clearTimeout(socket);
         reject(ctx.signal.reason);
       });
     });
@@ -220,7 +230,51 @@ describe('HedgePolicy', () => {
       await settle(policy.execute(next, context().ctx), 200);
     }
     expect(policy.stats()).toMatchObject({ sent: 1, refused: 2 });
-    expect(budget.stats().retries).toBe(1);
+    expect(budget.stats()).toMatchObject({ retries: 1, calls: 0 }); // the retry policy deposits, not the hedge
+  });
+
+  it('without a retry budget of the upstream, its own budget grows with the calls it hedges', async () => {
+    const policy = hedge({ delay: 10 }); // own budget: 0.2 × calls + 5/s × 10 s
+    for (let i = 0; i < 100; i++) {
+      const { next } = upstream([
+        { after: 15, value: 'slow' },
+        { after: 1, value: 'copy' },
+      ]);
+      await settle(policy.execute(next, context().ctx), 20); // 100 calls within 2 s of the 10 s window
+    }
+    // 0.2 × 100 calls + 50 = 70 copies, not the reserve of 50 alone.
+    expect(policy.stats()).toMatchObject({ sent: 70, refused: 30 });
+  });
+
+  it('runs at most 10 % of the hedged calls in flight (at least 3) as copies at once', async () => {
+    const policy = hedge({ delay: 10 });
+    // A burst in which every call waits (a stall, a queue at the upstream): 50 calls at once.
+    const burst = Array.from({ length: 50 }, (_, i) =>
+      settle(policy.execute(upstream([{ after: 500, value: i }]).next, context().ctx), 0),
+    );
+    await vi.advanceTimersByTimeAsync(20);
+    expect(policy.stats()).toMatchObject({ sent: 5, refused: 45 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    await Promise.all(burst);
+    // A lone slow call afterwards: the copies are back to 0, the floor of 3 lets it hedge.
+    await settle(
+      policy.execute(
+        upstream([
+          { after: 500, value: 'slow' },
+          { after: 5, value: 'copy' },
+        ]).next,
+        context().ctx,
+      ),
+    );
+    expect(policy.stats()).toMatchObject({ sent: 6, won: 1, refused: 45 });
+    const few = Array.from({ length: 4 }, (_, i) =>
+      settle(policy.execute(upstream([{ after: 500, value: i }]).next, context().ctx), 0),
+    );
+    await vi.advanceTimersByTimeAsync(20);
+    expect(policy.stats()).toMatchObject({ sent: 9, refused: 46 }); // 3 of 4: the floor
+    await vi.advanceTimersByTimeAsync(1_000);
+    await Promise.all(few);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('needs a free bulkhead slot for each copy and gives it back when the copy settles', async () => {
@@ -285,6 +339,60 @@ describe('HedgePolicy', () => {
     const fast = hedge({ delay: 'p99' });
     for (let i = 0; i < 100; i++) fast.sample(1);
     expect(fast.stats().delay).toBe(DEFAULT_HEDGE_OPTIONS.minDelay);
+  });
+
+  it('counts the delay from when the request was written: waiting for a socket is not hedged', async () => {
+    const policy = hedge({ delay: 50 });
+    const { next } = upstream([
+      { socketAfter: 80, after: 1_000, value: 'slow' }, // a handshake of 80 ms, then a slow answer
+      { socketAfter: 0, after: 10, value: 'copy' },
+    ]);
+    const { ctx, hedges } = context();
+    const result = policy.execute(next, ctx);
+    await vi.advanceTimersByTimeAsync(129);
+    expect(next).toHaveBeenCalledTimes(1); // 50 ms after the write (at 80) is 130
+    await vi.advanceTimersByTimeAsync(1);
+    expect(next).toHaveBeenCalledTimes(2);
+    expect(hedges).toMatchObject([{ attempt: 1, delay: 50 }]);
+    expect(await settle(result)).toEqual({ value: 'copy' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a request that waits for a socket longer than the delay, then answers at once, sends no copy', async () => {
+    const policy = hedge({ delay: 20 });
+    const { next } = upstream([{ socketAfter: 150, after: 155, value: 'first' }]);
+    expect(await settle(policy.execute(next, context().ctx))).toEqual({ value: 'first' });
+    expect(next).toHaveBeenCalledTimes(1);
+    expect(policy.stats()).toMatchObject({ sent: 0, refused: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('samples the latency from the write, without the wait for a socket', async () => {
+    const policy = hedge({ delay: 'p90' });
+    for (let i = 0; i < 50; i++) {
+      const { next } = upstream([{ socketAfter: 30, after: 42, value: i }]);
+      await settle(policy.execute(next, context().ctx), 1_500);
+    }
+    expect(policy.stats()).toMatchObject({ sent: 0, delay: 12 });
+  });
+
+  it("request()'s light signal: each request gets one of its own; the loser leaves the call's, the winner stays bound", async () => {
+    const policy = hedge({ delay: 50 });
+    const { next, seen } = upstream([
+      { after: 1_000, value: 'slow' },
+      { after: 10, value: 'copy' },
+    ]);
+    const signal = new DeadlineSignal();
+    const { ctx } = context({ signal: signal as unknown as AbortSignal });
+    (ctx as { lightSignal?: boolean }).lightSignal = true;
+    expect(await settle(policy.execute(next, ctx))).toEqual({ value: 'copy' });
+    expect(seen.map((c) => c.signal instanceof DeadlineSignal)).toEqual([true, true]);
+    expect(seen[0]!.signal.aborted).toBe(true);
+    // The winner's body streams under the call's deadline: aborting the call still reaches it.
+    expect(signal.listenerCount).toBe(1);
+    signal.abort(new Error('deadline'));
+    expect(seen[1]!.signal.aborted).toBe(true);
+    expect((seen[1]!.signal.reason as Error).message).toBe('deadline');
   });
 
   it('per call: false turns it off, an object turns it on, and the fit is checked against the call', async () => {
