@@ -9,6 +9,7 @@ import {
   type UpstreamLifecycleMessage,
   type UpstreamSocketMessage,
 } from '../src/index.ts';
+import { callsInContext } from '../src/events/diagnostics.ts';
 import { useHarness } from './harness.ts';
 
 const { server, upstream } = useHarness();
@@ -112,5 +113,56 @@ describe('diagnostics channels', () => {
     const up = upstream({ origin: s.url });
     const seen = await up.execute(async () => store.getStore());
     expect(seen).toBe('traced');
+    expect(callsInContext.count).toBe(0);
+  });
+
+  it('run the call inside a store bound to the start channel (bindStore), as tracePromise does', async () => {
+    const store = new AsyncLocalStorage<{ call: string }>();
+    const channel = diagnostics.tracingChannel<{ call: string }, CallTraceMessage>(STEADY_CHANNELS.call);
+    channel.start.bindStore(store, (message) => ({ call: message.method }));
+    unsubscribe.push(() => channel.start.unbindStore(store));
+    const s = await server();
+    const up = upstream({ origin: s.url });
+    expect(await up.execute(async () => store.getStore(), { method: 'PUT' })).toEqual({ call: 'PUT' });
+    expect(store.getStore()).toBeUndefined();
+  });
+
+  it('publish a call whose subscriber context throws as a rejected call: it settles, nothing escapes', async () => {
+    const calls = trace<CallTraceMessage>(STEADY_CHANNELS.call);
+    const channel = diagnostics.tracingChannel<object, CallTraceMessage>(STEADY_CHANNELS.call);
+    const boom = new Error('context refused');
+    const handlers = {
+      start: (message: CallTraceMessage) => {
+        message.runInContext = () => {
+          throw boom;
+        };
+      },
+    } as unknown as Parameters<typeof channel.subscribe>[0];
+    channel.subscribe(handlers);
+    unsubscribe.push(() => channel.unsubscribe(handlers));
+    const s = await server();
+    const up = upstream({ origin: s.url });
+    let attempts = 0;
+    const running = up.execute(async () => ++attempts);
+    await expect(running).rejects.toBe(boom);
+    expect(attempts).toBe(0);
+    expect(calls.map(([event]) => event)).toEqual(['start', 'end', 'error', 'asyncStart', 'asyncEnd']);
+    expect(calls.at(-1)![1]).toMatchObject({ outcome: 'error', error: boom });
+    expect(callsInContext.count).toBe(0);
+    expect(up.inFlight).toBe(0);
+  });
+
+  it('publish the events a subscriber listens to and no others', async () => {
+    const channel = diagnostics.tracingChannel<object, CallTraceMessage>(STEADY_CHANNELS.call);
+    const seen: string[] = [];
+    const handlers = {
+      asyncEnd: (message: CallTraceMessage) => seen.push(`${message.outcome} ${message.status}`),
+    } as unknown as Parameters<typeof channel.subscribe>[0];
+    channel.subscribe(handlers);
+    unsubscribe.push(() => channel.unsubscribe(handlers));
+    const s = await server();
+    const up = upstream({ origin: s.url });
+    await (await up.request('/x')).body.dump();
+    expect(seen).toEqual(['success 200']);
   });
 });

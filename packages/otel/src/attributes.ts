@@ -24,13 +24,24 @@ const KNOWN_METHODS = new Set([
 ]);
 
 /**
+ * `attributes`, frozen, with its keys in code-unit order. The SDK sorts the keys of every
+ * point's attributes to hash them: keys already in order sort fastest (a cached object is
+ * recorded with on every call).
+ */
+export function sortedAttributes(attributes: Attributes): Readonly<Attributes> {
+  const sorted: Attributes = {};
+  for (const key of Object.keys(attributes).sort()) sorted[key] = attributes[key];
+  return Object.freeze(sorted);
+}
+
+/**
  * The attributes every point of an upstream carries: its name, host, port and scheme —
  * taken from the origin, which holds no path, query or credentials (core refuses them).
  */
 export function upstreamAttributes(upstream: Upstream): Readonly<Attributes> {
   const url = new URL(upstream.origin);
   const scheme = url.protocol.slice(0, -1);
-  return Object.freeze({
+  return sortedAttributes({
     [ATTR_STEADY_UPSTREAM]: upstream.name,
     [ATTR_SERVER_ADDRESS]: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     [ATTR_SERVER_PORT]: url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port),
@@ -60,22 +71,29 @@ export function errorType(error: unknown, failed: boolean, status: number | unde
 export class OutcomeAttributes {
   readonly #base: Readonly<Attributes>;
   readonly #cache = new Map<string, Attributes>();
+  /** The last combination asked for: most calls of an upstream end alike (`GET`, 200), so most lookups build no key. */
+  #last: { method: string; status: number | undefined; error: string | undefined; attributes: Attributes } | undefined;
 
   constructor(base: Readonly<Attributes>) {
     this.#base = base;
   }
 
   get(method: string, status: number | undefined, error: string | undefined): Attributes {
+    const last = this.#last;
+    if (last !== undefined && last.method === method && last.status === status && last.error === error) {
+      return last.attributes;
+    }
     const key = `${method} ${status ?? ''} ${error ?? ''}`;
     let found = this.#cache.get(key);
     if (found === undefined) {
-      found = { ...this.#base, [ATTR_HTTP_REQUEST_METHOD]: methodAttribute(method) };
-      if (status !== undefined) found[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
-      if (error !== undefined) found[ATTR_ERROR_TYPE] = error;
-      Object.freeze(found);
+      const attributes: Attributes = { ...this.#base, [ATTR_HTTP_REQUEST_METHOD]: methodAttribute(method) };
+      if (status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+      if (error !== undefined) attributes[ATTR_ERROR_TYPE] = error;
+      found = sortedAttributes(attributes);
       // Bounded: methods × statuses × codes is small, but a hostile server could vary statuses.
       if (this.#cache.size < 512) this.#cache.set(key, found);
     }
+    this.#last = { method, status, error, attributes: found };
     return found;
   }
 }

@@ -24,28 +24,33 @@ export interface SteadyInstrumentation {
   shutdown(): void;
 }
 
-/** Per-call state, kept on the core's tracing message under a key of each instrumentation's own. */
-interface CallRecord {
-  readonly tracked: TrackedUpstream;
-  readonly started: number;
-  readonly span: Span | undefined;
-}
-type CallMessage = CallTraceMessage & Record<symbol, CallRecord | undefined>;
+/**
+ * Per-call state, kept on the core's tracing message under keys of each instrumentation's own
+ * (two instrumentations may run side by side): no object is allocated per call.
+ */
+type CallMessage = CallTraceMessage & Record<symbol, unknown>;
 type AttemptMessage = AttemptTraceMessage & Record<symbol, number | undefined>;
-const ignore = () => {};
 
 /** Telemetry must never break a call nor crash the process (a subscriber's throw would): warn instead. */
-function guarded<A extends unknown[]>(what: string, fn: (...args: A) => void): (...args: A) => void {
-  return (...args) => {
+function guarded<M>(what: string, fn: (message: M) => void): (message: M) => void {
+  return (message) => {
     try {
-      fn(...args);
+      fn(message);
     } catch (error) {
       process.emitWarning(`@steady/otel: ${what} failed: ${String(error)}`, 'SteadyTelemetryWarning');
     }
   };
 }
-/** The tracing events this instrumentation has no use for (`asyncEnd` follows `error` too). */
-const IGNORED = { end: ignore, asyncStart: ignore, error: ignore };
+
+/**
+ * Subscribe to only the tracing events used (`start`, and `asyncEnd`, which follows `error`
+ * too): each event nobody subscribes to is not delivered at all.
+ */
+function tracingHandlers<M extends object>(
+  handlers: Pick<diagnostics.TracingChannelSubscribers<M>, 'start' | 'asyncEnd'>,
+): diagnostics.TracingChannelSubscribers<M> {
+  return handlers as diagnostics.TracingChannelSubscribers<M>;
+}
 
 /**
  * OpenTelemetry metrics (and, as an option, spans) for every Steady upstream of the
@@ -62,7 +67,10 @@ const IGNORED = { end: ignore, asyncStart: ignore, error: ignore };
  */
 export function instrumentSteady(options?: InstrumentSteadyOptions): SteadyInstrumentation {
   const resolved = resolveInstrumentOptions(options);
-  const CALL = Symbol('steady.otel.call');
+  // A call's upstream (set at its start: marks the calls this instrumentation counted), start time and span.
+  const TRACKED = Symbol('steady.otel.tracked');
+  const STARTED = Symbol('steady.otel.started');
+  const SPAN = Symbol('steady.otel.span');
   const ATTEMPT = Symbol('steady.otel.attempt');
   const meterProvider = resolved.meterProvider ?? metrics.getMeterProvider();
   const meter = meterProvider.getMeter(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version);
@@ -88,29 +96,31 @@ export function instrumentSteady(options?: InstrumentSteadyOptions): SteadyInstr
     const tracked = upstreams.get(upstream);
     if (tracked !== undefined) steadyMetrics.socketOpened(tracked, socket);
   });
-  const call = {
-    ...IGNORED,
+  const call = tracingHandlers<CallMessage>({
     start: guarded('call start', (message: CallMessage) => {
       const tracked = upstreams.get(message.upstream);
       if (tracked === undefined) return;
       tracked.callStarted(message.method);
-      const span = spans?.start(message, tracked.request(message.method));
-      message[CALL] = { tracked, started: performance.now(), span };
+      message[TRACKED] = tracked;
+      message[STARTED] = performance.now();
+      if (spans !== undefined) message[SPAN] = spans.start(message, tracked.request(message.method));
     }),
     asyncEnd: guarded('call end', (message: CallMessage) => {
-      const record = message[CALL];
-      if (record === undefined) return;
-      message[CALL] = undefined;
+      const tracked = message[TRACKED] as TrackedUpstream | undefined;
+      if (tracked === undefined) return;
+      const seconds = (performance.now() - (message[STARTED] as number)) / 1000;
+      message[TRACKED] = undefined;
       const failed = message.outcome !== 'success';
       const type = errorType(message.error, failed, message.status);
-      const outcome = record.tracked.outcomes.get(message.method, failed ? undefined : message.status, type);
-      record.tracked.callEnded(message.method);
-      steadyMetrics.callEnded(outcome, (performance.now() - record.started) / 1000);
-      if (record.span !== undefined) spans!.end(record.span, message, type);
+      tracked.callEnded(message.method);
+      steadyMetrics.callEnded(tracked.outcomes.get(message.method, failed ? undefined : message.status, type), seconds);
+      if (spans !== undefined) {
+        const span = message[SPAN] as Span | undefined;
+        if (span !== undefined) spans.end(span, message, type);
+      }
     }),
-  };
-  const attempt = {
-    ...IGNORED,
+  });
+  const attempt = tracingHandlers<AttemptMessage>({
     start: (message: AttemptMessage) => {
       message[ATTEMPT] = performance.now();
     },
@@ -125,7 +135,7 @@ export function instrumentSteady(options?: InstrumentSteadyOptions): SteadyInstr
         (performance.now() - started) / 1000,
       );
     }),
-  };
+  });
 
   const callChannel = diagnostics.tracingChannel<object, CallMessage>(STEADY_CHANNELS.call);
   const attemptChannel = diagnostics.tracingChannel<object, AttemptMessage>(STEADY_CHANNELS.attempt);

@@ -161,7 +161,9 @@ export class SteadyMetrics {
   #observeUpstream(result: Parameters<BatchObservableCallback>[0], tracked: TrackedUpstream): void {
     const stats = tracked.upstream.stats();
     const base = tracked.base;
-    for (const [method, count] of tracked.active) observe(result, this.#activeRequests, count, tracked.request(method));
+    for (const [method, { count }] of tracked.active) {
+      observe(result, this.#activeRequests, count, tracked.request(method));
+    }
     const active = Math.max(0, stats.pool.connected - stats.pool.free);
     observe(result, this.#openConnections, active, { ...base, [ATTR_HTTP_CONNECTION_STATE]: 'active' });
     observe(result, this.#openConnections, stats.pool.free, { ...base, [ATTR_HTTP_CONNECTION_STATE]: 'idle' });

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Disposer, Upstream } from '@steady/core';
-import { OutcomeAttributes, methodAttribute, upstreamAttributes } from './attributes.ts';
+import { OutcomeAttributes, methodAttribute, sortedAttributes, upstreamAttributes } from './attributes.ts';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_STEADY_EVENT, type SteadyEventName } from './semconv.ts';
 
 /** One upstream the instrumentation watches, with its attributes built once. */
@@ -11,7 +11,7 @@ export class TrackedUpstream {
   /** Base + method + status + error type, cached. */
   readonly outcomes: OutcomeAttributes;
   /** Calls in flight by method (`http.client.active_requests`); a method seen once stays, at 0. */
-  readonly active = new Map<string, number>();
+  readonly active = new Map<string, { count: number }>();
   /** Listeners to remove when the instrumentation shuts down. */
   readonly disposers: Disposer[] = [];
   readonly #requests = new Map<string, Attributes>();
@@ -25,19 +25,22 @@ export class TrackedUpstream {
 
   /** A call started. */
   callStarted(method: string): void {
-    this.active.set(method, (this.active.get(method) ?? 0) + 1);
+    const active = this.active.get(method);
+    if (active !== undefined) active.count++;
+    else this.active.set(method, { count: 1 });
   }
 
   /** A call counted by {@link callStarted} settled. */
   callEnded(method: string): void {
-    this.active.set(method, (this.active.get(method) ?? 1) - 1);
+    const active = this.active.get(method);
+    if (active !== undefined) active.count--;
   }
 
   /** Base + `http.request.method`. */
   request(method: string): Attributes {
     let found = this.#requests.get(method);
     if (found === undefined) {
-      found = Object.freeze({ ...this.base, [ATTR_HTTP_REQUEST_METHOD]: methodAttribute(method) });
+      found = sortedAttributes({ ...this.base, [ATTR_HTTP_REQUEST_METHOD]: methodAttribute(method) });
       if (this.#requests.size < 64) this.#requests.set(method, found);
     }
     return found;
@@ -45,10 +48,10 @@ export class TrackedUpstream {
 
   /** Base + `steady.event` (+ bounded extras such as `error.type` or `steady.timeout.phase`). */
   eventAttributes(name: SteadyEventName, extra?: Attributes): Attributes {
-    if (extra !== undefined) return { ...this.base, [ATTR_STEADY_EVENT]: name, ...extra };
+    if (extra !== undefined) return sortedAttributes({ ...this.base, [ATTR_STEADY_EVENT]: name, ...extra });
     let found = this.#events.get(name);
     if (found === undefined) {
-      found = Object.freeze({ ...this.base, [ATTR_STEADY_EVENT]: name });
+      found = sortedAttributes({ ...this.base, [ATTR_STEADY_EVENT]: name });
       this.#events.set(name, found);
     }
     return found;

@@ -93,6 +93,27 @@ describe('instrumentSteady()', () => {
     await telemetry.shutdown();
   });
 
+  it('counts only the calls it saw start: one in flight when it started is not recorded when it ends', async () => {
+    const first = createTelemetry();
+    const second = createTelemetry();
+    server.route('/slow', { latency: 200 });
+    const u = upstream('inflight');
+    // The first instrumentation makes core trace the call; the second subscribes while it runs.
+    instrument({ meterProvider: first.meterProvider });
+    const before = u.request('/slow');
+    instrument({ meterProvider: second.meterProvider });
+    await (await before).body.dump();
+    let m = await second.collect();
+    expect(countOf(m, 'steady.client.call.duration', { 'steady.upstream': 'inflight' })).toBe(0);
+    expect(pointsOf(m, 'http.client.active_requests', { 'steady.upstream': 'inflight' })).toEqual([]);
+    expect(countOf(await first.collect(), 'steady.client.call.duration', { 'steady.upstream': 'inflight' })).toBe(1);
+    await call(u);
+    m = await second.collect();
+    expect(countOf(m, 'steady.client.call.duration', { 'steady.upstream': 'inflight' })).toBe(1);
+    expect(sumOf(m, 'http.client.active_requests', { 'steady.upstream': 'inflight' })).toBe(0);
+    for (const t of [first, second]) await t.shutdown();
+  });
+
   it('lets two instrumentations run side by side, each with its own provider', async () => {
     const first = createTelemetry();
     const second = createTelemetry();

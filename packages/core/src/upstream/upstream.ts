@@ -243,10 +243,11 @@ export class Upstream {
       return Promise.reject(new ClosedError({ upstream: this.name, method: shape.method, url: ctx.url }));
     }
     this.#calls.start();
-    const running = callTracing.hasSubscribers
-      ? traceCall(this, ctx, () => this.#pipeline.run(this.#runAttempt, ctx, fallback))
-      : this.#pipeline.run(this.#runAttempt, ctx, fallback);
-    return running.then(this.#succeeded, this.#failed) as Promise<T>;
+    if (callTracing.hasSubscribers) {
+      const run = () => this.#pipeline.run(this.#runAttempt, ctx, fallback);
+      return traceCall(this, ctx, run, this.#succeeded, this.#failed) as Promise<T>;
+    }
+    return this.#pipeline.run(this.#runAttempt, ctx, fallback).then(this.#succeeded, this.#failed) as Promise<T>;
   }
 
   /** One attempt, on the `steady:attempt` tracing channel when it has subscribers. */
