@@ -103,6 +103,21 @@ describe('a streamed Response', () => {
     expect(await (await make(['blob']).blob()).text()).toBe('blob');
   });
 
+  it('a body that failed before anyone asked for `body` fails its web stream too (it never hangs)', async () => {
+    const broken = new Readable({ read() {} });
+    const response = toResponse({ statusCode: 200, headers: {}, body: broken }, 'GET', 'http://h/x', false);
+    const failure = new Error('socket reset');
+    broken.destroy(failure);
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(response.body!.getReader().read()).rejects.toBe(failure);
+
+    const closed = new Readable({ read() {} });
+    const early = toResponse({ statusCode: 200, headers: {}, body: closed }, 'GET', 'http://h/x', false);
+    closed.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(early.blob()).rejects.toThrow('terminated');
+  });
+
   it('fails a read like fetch: the body error, the caller reason, or terminated — even before anyone reads', async () => {
     const broken = new Readable({ read() {} });
     const response = toResponse({ statusCode: 200, headers: {}, body: broken }, 'GET', 'http://h/x', false);

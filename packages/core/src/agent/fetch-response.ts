@@ -266,13 +266,21 @@ function copy(bytes: Buffer): Uint8Array<ArrayBuffer> {
 /**
  * A web `ReadableStream` over a Node stream, pull-driven: the Node stream is paused whenever the
  * web stream's queue is full. Cancelling the web stream destroys the Node stream (freeing the socket);
- * an error or a premature close of the Node stream errors the web stream — with `signal`'s reason
- * when the caller aborted, like fetch.
+ * an error or a premature close of the Node stream — also one that happened before this was built —
+ * errors the web stream with fetch's error (see `bodyFailure`).
  */
 export function toWebStream(source: Readable, signal?: AbortSignal): ReadableStream<Uint8Array> {
   let settled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      const fail = (error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        controller.error(bodyFailure(error, signal));
+      };
+      // Built late (on first use of `body`): the source may have failed already.
+      if (source.errored !== null) return fail(source.errored);
+      if (source.destroyed) return fail(terminated());
       source.on('data', (chunk: Uint8Array) => {
         if (settled) return;
         controller.enqueue(chunk);
@@ -283,27 +291,14 @@ export function toWebStream(source: Readable, signal?: AbortSignal): ReadableStr
         settled = true;
         controller.close();
       });
-      source.once('error', (error) => {
-        if (settled) return;
-        settled = true;
-        controller.error(signal?.aborted === true ? signal.reason : error);
-      });
-      source.once('close', () => {
-        if (settled) return;
-        settled = true;
-        controller.error(
-          signal?.aborted === true
-            ? signal.reason
-            : new TypeError('terminated', { cause: new Error('response body closed before its end') }),
-        );
-      });
+      source.once('error', fail);
+      source.once('close', () => fail(terminated()));
     },
     pull() {
       source.resume();
     },
-    cancel(reason) {
+    cancel() {
       settled = true;
-      void reason;
       source.destroy();
     },
   });
