@@ -111,13 +111,9 @@ export class CircuitBreakerPolicy implements Policy {
 
   execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
     if (ctx.overrides.breaker === false) return next(ctx);
-    this.#refresh();
+    if (this.refusing) return Promise.reject(this.rejection(ctx));
     const probe = this.#state === 'half-open';
-    if (
-      this.#state === 'open' ||
-      this.#state === 'isolated' ||
-      (probe && (this.#probes >= this.options.halfOpenProbes || (this.#fleet !== null && !this.#fleet.tryProbe())))
-    ) {
+    if (probe && (this.#probes >= this.options.halfOpenProbes || (this.#fleet !== null && !this.#fleet.tryProbe()))) {
       return Promise.reject(this.rejection(ctx));
     }
     const generation = this.#generation;

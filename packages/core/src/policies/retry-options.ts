@@ -103,19 +103,6 @@ export interface RetryCallOptions extends Omit<RetryOptions, 'methods' | 'budget
   budget?: false;
 }
 
-/** The keys of {@link RetryCallOptions}. */
-export const RETRY_CALL_KEYS: readonly string[] = Object.freeze([
-  'retries',
-  'connectRetries',
-  'baseDelay',
-  'maxDelay',
-  'maxRetryAfter',
-  'statuses',
-  'budget',
-  'shouldRetry',
-  'onRetry',
-]);
-
 /** {@link RetryOptions} after defaults. */
 export interface ResolvedRetryOptions {
   readonly retries: number;
@@ -169,6 +156,9 @@ const KEYS = [
   'shouldRetry',
   'onRetry',
 ] as const;
+
+/** The keys of {@link RetryCallOptions}: every retry option but `methods`. */
+export const RETRY_CALL_KEYS: readonly string[] = Object.freeze(KEYS.filter((key) => key !== 'methods'));
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**

@@ -153,7 +153,7 @@ export class Upstream {
         body: watchBody(typeof body === 'function' ? body() : body) as Dispatcher.DispatchOptions['body'],
         // Steady's own pools abort the request through its observer (the call state): no
         // abort listener per request in undici. A user's transport gets the signal.
-        signal: observed && (ctx as CallState).lightSignal ? undefined : ctx.signal,
+        signal: observed ? undefined : ctx.signal,
         headersTimeout,
         bodyTimeout,
         // Told when the request gets a socket: queueing for one is never blamed on the upstream.
