@@ -21,6 +21,8 @@ export interface Floors {
   response: number;
   /** One Steady core call refused by an open breaker (no network). */
   breakerOpen: number;
+  /** The load loop's own cost per call (an empty call), already taken off the figures above. */
+  harness: number;
 }
 
 /** Measure the floors (`calls` calls each) in a child process pinned to `cpu`. */

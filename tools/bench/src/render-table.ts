@@ -97,7 +97,8 @@ export function renderReport(r: BenchResults): string {
     if (r.floors !== undefined) {
       out.push(
         `   floors (no network, same core): axios ${num(r.floors.axios, 1)} µs/call, ky ${num(r.floors.ky, 1)} µs/call, ` +
-          `one Response built and read ${num(r.floors.response, 1)} µs, a call refused by an open breaker ${num(r.floors.breakerOpen, 1)} µs — ` +
+          `one Response built and read ${num(r.floors.response, 1)} µs, a call refused by an open breaker ${num(r.floors.breakerOpen, 1)} µs ` +
+          `(net of the load loop's ${num(r.floors.harness, 1)} µs) — ` +
           "an adapter's ceiling over its framework is " +
           'plain CPU ÷ (raw undici CPU + floor)',
       );

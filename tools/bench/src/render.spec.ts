@@ -110,12 +110,16 @@ describe('targets', () => {
 
 describe('framework floors', () => {
   it('give the adapter targets their ceiling: plain CPU ÷ (raw undici CPU + floor)', () => {
-    const checks = evaluateTargets({ ...base, floors: { axios: 10, ky: 30, response: 8, breakerOpen: 3 } });
+    const checks = evaluateTargets({ ...base, floors: { axios: 10, ky: 30, response: 8, breakerOpen: 3, harness: 1 } });
     // axios default 250 µs, raw undici 40 µs, axios alone 10 µs: at most 250 / 50 = 5×.
     expect(checks.find((t) => t.target.startsWith('createAxios() ≥ 3×'))?.measured).toBe('1.50× (ceiling 5.0×)');
     expect(evaluateTargets(base).find((t) => t.target.startsWith('createAxios() ≥ 3×'))?.measured).toBe('1.50×');
     expect(
-      renderReport({ ...base, floors: { axios: 10, ky: 30, response: 8, breakerOpen: 3 }, targets: checks }),
+      renderReport({
+        ...base,
+        floors: { axios: 10, ky: 30, response: 8, breakerOpen: 3, harness: 1 },
+        targets: checks,
+      }),
     ).toContain('floors (no network, same core): axios 10.0 µs/call, ky 30.0 µs/call');
   });
 });
