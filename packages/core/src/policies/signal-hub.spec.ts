@@ -33,3 +33,33 @@ describe('onAbort', () => {
     expect(c).not.toHaveBeenCalled();
   });
 });
+
+describe('onAbort under a shared signal', () => {
+  it('aborts the calls in the order they subscribed, each once, and unsubscribing from inside a callback is harmless', () => {
+    const controller = new AbortController();
+    const order: number[] = [];
+    const offs: Array<() => void> = [];
+    for (let i = 0; i < 5; i++) {
+      offs.push(
+        onAbort(controller.signal, () => {
+          order.push(i);
+          offs[i]!(); // a call leaves as it settles
+          offs[(i + 1) % 5]!(); // and may make another leave too: it is still called (it was subscribed at the abort)
+        }),
+      );
+    }
+    offs[2]!(); // left before the abort: not called
+    controller.abort();
+    expect(order).toEqual([0, 1, 3, 4]);
+  });
+
+  it('keeps no reference to a call that left: a long-lived signal does not hold finished calls', () => {
+    const controller = new AbortController();
+    const keep = onAbort(controller.signal, () => {});
+    let called = 0;
+    for (let i = 0; i < 10_000; i++) onAbort(controller.signal, () => called++)();
+    controller.abort();
+    expect(called).toBe(0);
+    keep();
+  });
+});
