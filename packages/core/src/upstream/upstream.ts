@@ -22,7 +22,14 @@ import { CallTracker } from './call-tracker.ts';
 import { traceAttempt, traceCall } from './call-tracing.ts';
 import { createUpstreamPipeline, type Pipeline } from './pipeline.ts';
 import { checkCallOptions } from './call-options-check.ts';
-import { buildPath, classifyResponse, discardResponse, HeldBody } from './request-parts.ts';
+import {
+  AttemptRequest,
+  buildPath,
+  classifyResponse,
+  discardResponse,
+  HeldBody,
+  sendAttempt,
+} from './request-parts.ts';
 import { toSteadyError } from './errors-from-undici.ts';
 import { buildStats, type UpstreamStats } from './stats.ts';
 import type { AttemptContext, CallOptions, ExecuteOptions, UpstreamRequestOptions, UpstreamResponse } from './types.ts';
@@ -145,20 +152,22 @@ export class Upstream {
     };
     const observed = this.#pool.abortsThroughObserver;
     const attempt = (ctx: AttemptContext) =>
-      ctx.dispatcher.request({
-        origin,
-        path: fullPath,
-        method: method as Dispatcher.HttpMethod,
-        headers: options.headers as Dispatcher.DispatchOptions['headers'],
-        body: watchBody(typeof body === 'function' ? body() : body) as Dispatcher.DispatchOptions['body'],
-        // Steady's own pools abort the request through its observer (the call state): no
-        // abort listener per request in undici. A user's transport gets the signal.
-        signal: observed ? undefined : ctx.signal,
-        headersTimeout,
-        bodyTimeout,
-        // Told when the request gets a socket: queueing for one is never blamed on the upstream.
-        [ATTEMPT_OBSERVER]: ctx as CallState,
-      } as Dispatcher.RequestOptions);
+      sendAttempt(
+        ctx.dispatcher,
+        new AttemptRequest(
+          origin,
+          fullPath,
+          method,
+          options.headers,
+          watchBody(typeof body === 'function' ? body() : body),
+          // Steady's own pools abort the request through its observer (the call state): no
+          // abort listener per request in undici. A user's transport gets the signal.
+          observed ? undefined : ctx.signal,
+          headersTimeout,
+          bodyTimeout,
+          ctx as CallState,
+        ),
+      );
     // The total deadline and the caller's signal stay in force while the body streams (undici
     // destroys the body when the call's signal fires); `held` ends them when the body closes.
     return this.#call<UpstreamResponse>(attempt, shape, options, held, fallback);
