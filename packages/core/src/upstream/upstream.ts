@@ -16,7 +16,6 @@ import { answeringWithResponse, type RequestFallback } from '../http/fallback-re
 import { FallbackPolicy, NEVER_SIGNAL } from '../policies/index.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
-import { ATTEMPT_OBSERVER } from '../pool/stale-replay.ts';
 import { CallState, callUrl, type CallShape } from './call-state.ts';
 import { CallTracker } from './call-tracker.ts';
 import { traceAttempt, traceCall } from './call-tracing.ts';
