@@ -13,6 +13,7 @@ import {
   type RequestFallback,
   type Upstream,
   type UpstreamResponse,
+  type WholeResponse,
 } from '@steady/core';
 import type { SteadyRequestOptions } from './augment.ts';
 import { originMismatchError, toAxiosError } from './errors.ts';
@@ -127,7 +128,8 @@ async function dispatch(target: Target, config: InternalAxiosRequestConfig): Pro
       maxRedirects: config.maxRedirects ?? DEFAULT_MAX_REDIRECTS['follow-redirects'],
       timeout: steady?.timeout ?? axiosTimeout(config),
       // The per-call fallback runs as core's (one rule, core's `fallback` event); it gets the AxiosError.
-      call: { ...perCall, fallback, signal },
+      // The body is read inside the call (no stream) unless axios must stream it or report progress.
+      call: { ...perCall, fallback, signal, wholeBody: wholeBody(config) },
       route: (hop) => target.route(hop, config, request),
       crossOrigin: target.crossOrigin,
       beforeHop: (hop, res, from) => {
@@ -267,7 +269,7 @@ function perCallFallback(
  */
 async function answered(
   value: unknown,
-  res: UpstreamResponse,
+  res: UpstreamResponse | WholeResponse,
   config: InternalAxiosRequestConfig,
   request: SteadyRequestInfo,
 ): Promise<AxiosResponse> {
@@ -276,6 +278,11 @@ async function answered(
   res.body.dump().catch(noop);
   const headers = new AxiosHeaders({ 'content-type': res.headers['content-type'] as string });
   return { data: value, status: 200, statusText: 'OK', headers, config, request };
+}
+
+/** Read the body inside the call (core's `wholeBody`) unless axios streams it or reports download progress. */
+function wholeBody(config: InternalAxiosRequestConfig): boolean {
+  return config.responseType !== 'stream' && config.onDownloadProgress === undefined;
 }
 
 /** axios' `settle`: reject when `validateStatus` says no. */

@@ -1,5 +1,5 @@
 import { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from 'axios';
-import type { RedirectRefusal, UpstreamResponse } from '@steady/core';
+import type { RedirectRefusal, UpstreamResponse, WholeResponse } from '@steady/core';
 import { originMismatchError } from './errors.ts';
 import type { SteadyRequestInfo } from './request-info.ts';
 
@@ -11,7 +11,7 @@ import type { SteadyRequestInfo } from './request-info.ts';
  */
 export function redirectError(
   refusal: RedirectRefusal,
-  res: UpstreamResponse,
+  res: UpstreamResponse | WholeResponse,
   origin: string,
   config: InternalAxiosRequestConfig,
   request: SteadyRequestInfo,

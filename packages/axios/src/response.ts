@@ -8,7 +8,7 @@ import {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import type { Dispatcher } from 'undici';
-import { decodeBody, redactUrl } from '@steady/core';
+import { decodeBody, isWholeResponse, redactUrl, type WholeResponse } from '@steady/core';
 import type { SteadyRequestInfo } from './request-info.ts';
 
 const PROGRESS_INTERVAL = 100;
@@ -23,10 +23,61 @@ const PROGRESS_INTERVAL = 100;
  * Uncompressed bodies without limits or progress are read in one go (`text()`/`arrayBuffer()`).
  */
 export async function toAxiosResponse(
-  res: Dispatcher.ResponseData,
+  res: Dispatcher.ResponseData | WholeResponse,
   config: InternalAxiosRequestConfig,
   request: SteadyRequestInfo,
   maxResponseSize = Infinity,
+): Promise<AxiosResponse> {
+  const headers = res.headers;
+  const encoded = config.decompress !== false && headers['content-encoding'] !== undefined;
+  if (isWholeResponse(res) && !encoded && config.responseType !== 'stream' && config.onDownloadProgress === undefined) {
+    return wholeResponse(res, config, request);
+  }
+  return streamedResponse(
+    isWholeResponse(res) ? { ...res, body: res.body.stream() } : res,
+    config,
+    request,
+    maxResponseSize,
+  );
+}
+
+/**
+ * A body read inside the call (`wholeBody`) as axios' data: the bytes as a string (`utf8`, BOM
+ * dropped, or another `responseEncoding`) or, for `arraybuffer`, a Buffer of their own; bounded by
+ * `maxContentLength`.
+ */
+function wholeResponse(
+  res: WholeResponse,
+  config: InternalAxiosRequestConfig,
+  request: SteadyRequestInfo,
+): AxiosResponse {
+  const response: AxiosResponse = {
+    data: undefined,
+    status: res.statusCode,
+    statusText: res.statusText,
+    headers: new AxiosHeaders(res.headers as Record<string, string>),
+    config,
+    request,
+  };
+  const bytes = res.body.take();
+  const limit = config.maxContentLength ?? -1;
+  if (limit > -1 && bytes.length > limit) throw contentLimitError(limit, response);
+  response.data =
+    config.responseType === 'arraybuffer' ? Buffer.from(bytes) : decodeText(bytes, config.responseEncoding);
+  return response;
+}
+
+function decodeText(bytes: Buffer, encodingName: string | undefined): string {
+  const utf8 = encodingName === undefined || encodingName === 'utf8' || encodingName === 'utf-8';
+  const text = bytes.toString(encodingName as BufferEncoding | undefined);
+  return utf8 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+async function streamedResponse(
+  res: Dispatcher.ResponseData | (Omit<WholeResponse, 'body'> & { body: Readable }),
+  config: InternalAxiosRequestConfig,
+  request: SteadyRequestInfo,
+  maxResponseSize: number,
 ): Promise<AxiosResponse> {
   const headers = res.headers;
   const response: AxiosResponse = {
@@ -72,21 +123,22 @@ export async function toAxiosResponse(
   const utf8 = encodingName === undefined || encodingName === 'utf8' || encodingName === 'utf-8';
   if (
     source === res.body &&
+    isUndiciBody(source) &&
     maxContentLength < 0 &&
     onProgress === undefined &&
     (utf8 || responseType === 'arraybuffer')
   ) {
-    response.data = responseType === 'arraybuffer' ? Buffer.from(await res.body.arrayBuffer()) : await res.body.text();
+    response.data = responseType === 'arraybuffer' ? Buffer.from(await source.arrayBuffer()) : await source.text();
     return response;
   }
   const buffer = await readLimited(source, maxContentLength, response);
-  if (responseType === 'arraybuffer') {
-    response.data = buffer;
-  } else {
-    const text = buffer.toString(encodingName as BufferEncoding | undefined);
-    response.data = utf8 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  }
+  response.data = responseType === 'arraybuffer' ? buffer : decodeText(buffer, encodingName);
   return response;
+}
+
+/** undici's body, which reads itself to text or bytes (a whole body's stream does not). */
+function isUndiciBody(body: Readable): body is Dispatcher.ResponseData['body'] {
+  return typeof (body as Partial<Dispatcher.ResponseData['body']>).text === 'function';
 }
 
 async function readLimited(source: Readable, limit: number, response: AxiosResponse): Promise<Buffer> {

@@ -110,4 +110,39 @@ describe('resilience through axios (fault server)', () => {
     expect((await first).status).toBe(200);
     expect(await codeOf(api.get('/slow', { steady: { bulkhead: false } }))).toBe('OK');
   });
+  it('retries a GET whose connection is reset mid-body (the body is read inside the call); plain axios fails', async () => {
+    server = await startFaultServer({
+      routes: {
+        '/cut': [{ resetAfterBytes: 200, body: { bytes: 4096 } }, { body: { bytes: 4096 } }],
+        '/plain-cut': { resetAfterBytes: 200, body: { bytes: 4096 } },
+      },
+    });
+    api = createAxios({ origin: server.url, retry: { baseDelay: 1, maxDelay: 2 } });
+    const res = await api.get('/cut', { responseType: 'arraybuffer' });
+    expect(res.status).toBe(200);
+    expect((res.data as Buffer).length).toBe(4096);
+    expect(server.counters().byPath['/cut']).toBe(2);
+    expect(getUpstream(api).stats().retry?.retries).toBe(1);
+    const agent = new http.Agent({ keepAlive: true });
+    const plain = axios.create({ baseURL: server.url, adapter: 'http', httpAgent: agent });
+    expect(await codeOf(plain.get('/plain-cut'))).not.toBe('OK');
+    agent.destroy();
+  });
+
+  it("a streamed response (responseType 'stream') still streams: a reset mid-body fails the stream, not the call", async () => {
+    server = await startFaultServer({ routes: { '/cut': { resetAfterBytes: 200, body: { bytes: 4096 } } } });
+    api = createAxios({ origin: server.url, retry: { baseDelay: 1, maxDelay: 2 } });
+    const res = await api.get('/cut', { responseType: 'stream' });
+    expect(res.status).toBe(200);
+    const error = await (async () => {
+      try {
+        for await (const _chunk of res.data as AsyncIterable<Buffer>) void _chunk;
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toMatchObject({ code: 'STEADY_NETWORK' });
+    expect(server.counters().byPath['/cut']).toBe(1);
+  });
 });

@@ -142,6 +142,7 @@ export {
   type FollowResult,
   type HopCallOptions,
 } from './http/follow-redirects.ts';
+export { isWholeResponse, WholeBody, WholeResponse } from './http/whole-body.ts';
 export {
   fallbackAnswer,
   type FallbackAnswer,

@@ -10,6 +10,7 @@ import {
   type ExecuteOptions,
   type RetryCallOptions,
   type UpstreamRequestOptions,
+  type WholeResponse,
   type Disposer,
   type HedgeOptions,
   type HedgeStats,
@@ -64,9 +65,14 @@ describe('public types', () => {
   });
 
   it('request resolves undici response data; execute returns what the attempt returns', () => {
-    expectTypeOf<Upstream['request']>().returns.toEqualTypeOf<Promise<UpstreamResponse>>();
-    expectTypeOf<UpstreamResponse>().toEqualTypeOf<Dispatcher.ResponseData>();
     const up = null as unknown as Upstream;
+    expectTypeOf(() => up.request('/')).returns.toEqualTypeOf<Promise<UpstreamResponse>>();
+    expectTypeOf(() => up.request('/', { wholeBody: false })).returns.toEqualTypeOf<Promise<UpstreamResponse>>();
+    // A whole body resolves with a WholeResponse, or undici's data when a fallback answered.
+    expectTypeOf(() => up.request('/', { wholeBody: true })).returns.toEqualTypeOf<
+      Promise<UpstreamResponse | WholeResponse>
+    >();
+    expectTypeOf<UpstreamResponse>().toEqualTypeOf<Dispatcher.ResponseData>();
     const run = () => up.execute(async (ctx) => ctx.attempt * 2);
     expectTypeOf(run).returns.toEqualTypeOf<Promise<number>>();
     expectTypeOf<AttemptContext>().toHaveProperty('signal').toEqualTypeOf<AbortSignal>();

@@ -3,6 +3,7 @@ import { ClosedError } from '../errors/errors.ts';
 import type { Disposer, UpstreamEventName, UpstreamEvents } from '../events/events.ts';
 import type { UpstreamStats } from '../upstream/stats.ts';
 import type { UpstreamRequestOptions, UpstreamResponse } from '../upstream/types.ts';
+import type { WholeResponse } from '../http/whole-body.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './agent-options.ts';
 import { AgentDispatcher } from './agent-dispatcher.ts';
@@ -73,7 +74,12 @@ export class Agent {
    * scheme other than http(s), credentials in the URL (`STEADY_INVALID_REQUEST`) or a refused
    * origin (`STEADY_ORIGIN_REFUSED`).
    */
-  request(url: string | URL, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
+  request(
+    url: string | URL,
+    options?: UpstreamRequestOptions & { wholeBody?: false | undefined },
+  ): Promise<UpstreamResponse>;
+  request(url: string | URL, options: UpstreamRequestOptions): Promise<UpstreamResponse | WholeResponse>;
+  request(url: string | URL, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse | WholeResponse> {
     const method = (options.method ?? 'GET').toUpperCase();
     let upstream: Upstream;
     let target: URL;

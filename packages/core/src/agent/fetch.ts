@@ -3,9 +3,9 @@ import { isSteadyError } from '../errors/steady-error.ts';
 import { followRedirects, type HopCallOptions } from '../http/follow-redirects.ts';
 import type { RedirectRefusal } from '../http/redirect.ts';
 import type { Upstream } from '../upstream/upstream.ts';
-import type { CallOptions, UpstreamRequestOptions } from '../upstream/types.ts';
+import type { CallOptions, UpstreamRequestOptions, UpstreamResponse } from '../upstream/types.ts';
 import { directRequest, isStreamBody, parseAbsolute, translateRequest, type OutgoingRequest } from './fetch-request.ts';
-import { discardBody, toResponse } from './fetch-response.ts';
+import { toResponse } from './fetch-response.ts';
 import { checkedUrl } from './origin.ts';
 
 /** Steady's per-call options of a fetch call, given as `init.steady`. */
@@ -121,11 +121,12 @@ async function send(
       if (mode === 'error') throw new TypeError('fetch failed', { cause: new Error('unexpected redirect') });
     },
     refuse: (refusal, response) => {
-      discardBody(response.body);
+      void response.body.dump().catch(noop);
       return redirectRefused(refusal);
     },
   });
-  const raw = result.response;
+  // fetch streams its body: no hop asks for `wholeBody`, so this is undici's response data.
+  const raw = result.response as UpstreamResponse;
   const redirected = result.redirects > 0;
   if (result.fallback !== undefined) {
     // A fallback answered: the caller gets its Response itself, or one built from its body.
@@ -184,3 +185,5 @@ function redirectRefused(refusal: RedirectRefusal): TypeError {
       );
   }
 }
+
+function noop(): void {}

@@ -36,14 +36,14 @@ export interface FallbackAnswer {
 }
 
 const EXPECTED = 'a function answering with a Response, undici response data, a string, bytes or a JSON value';
-const answers = new WeakMap<UpstreamResponse, FallbackAnswer>();
+const answers = new WeakMap<object, FallbackAnswer>();
 
 /**
  * The fallback's answer when `response` came from a `fallback` rather than the upstream
  * (undefined otherwise). Adapters use it to hand back the caller's own value (ky: the `Response`;
  * axios: the body as `data`) and to skip what only applies to the upstream's answers (redirects).
  */
-export function fallbackAnswer(response: UpstreamResponse): FallbackAnswer | undefined {
+export function fallbackAnswer(response: object): FallbackAnswer | undefined {
   return answers.get(response);
 }
 

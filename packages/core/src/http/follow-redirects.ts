@@ -1,5 +1,6 @@
 import type { Upstream } from '../upstream/upstream.ts';
 import type { UpstreamRequestOptions, UpstreamResponse } from '../upstream/types.ts';
+import type { WholeResponse } from './whole-body.ts';
 import { fallbackAnswer, type FallbackAnswer } from './fallback-response.ts';
 import {
   hopTimeout,
@@ -40,15 +41,23 @@ export interface FollowRequest<H extends RedirectHeaders, B> {
   /** Follow redirects to other origins (through `route`). @default false */
   crossOrigin?: boolean | undefined;
   /** Told of each hop before it is sent (axios' `beforeRedirect`, fetch's `redirect: 'error'`); may throw. */
-  beforeHop?(hop: RedirectHop<H, B | undefined>, response: UpstreamResponse, from: { url: URL; method: string }): void;
+  beforeHop?(
+    hop: RedirectHop<H, B | undefined>,
+    response: UpstreamResponse | WholeResponse,
+    from: { url: URL; method: string },
+  ): void;
   /** The error to throw for a redirect that is not followed. */
-  refuse(refusal: RedirectRefusal, response: UpstreamResponse, from: { url: URL; method: string }): unknown;
+  refuse(
+    refusal: RedirectRefusal,
+    response: UpstreamResponse | WholeResponse,
+    from: { url: URL; method: string },
+  ): unknown;
 }
 
 /** The final answer and the hop that got it. */
 export interface FollowResult<H, B> {
   /** The final response (undici response data: `request()` always resolves with it). */
-  response: UpstreamResponse;
+  response: UpstreamResponse | WholeResponse;
   /**
    * Set when `response` came from a `fallback` (upstream-wide or per call) rather than the
    * upstream: `fallbackAnswer(response)`, the value as the fallback returned it. No redirect is

@@ -50,6 +50,9 @@ export function checkCallOptions(options: unknown, upstream: string, http: boole
   if (o.bodyTimeout !== undefined && !isPerAttemptTimeout(o.bodyTimeout)) {
     return new InvalidOptionError('bodyTimeout', `a number of milliseconds in 1…${HOUR}`, o.bodyTimeout);
   }
+  if (o.wholeBody !== undefined && typeof o.wholeBody !== 'boolean') {
+    return new InvalidOptionError('wholeBody', 'a boolean', o.wholeBody);
+  }
   if (o.query !== undefined && (typeof o.query !== 'object' || o.query === null)) {
     return new InvalidOptionError('query', 'an object of query parameters', o.query);
   }

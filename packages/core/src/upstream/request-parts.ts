@@ -83,6 +83,11 @@ export class AttemptRequest {
     this.bodyTimeout = bodyTimeout;
     this[ATTEMPT_OBSERVER] = observer;
   }
+
+  /** These options as undici's dispatch options. */
+  get options(): Dispatcher.DispatchOptions {
+    return this as unknown as Dispatcher.DispatchOptions;
+  }
 }
 
 /**
@@ -92,7 +97,7 @@ export class AttemptRequest {
  */
 export function sendAttempt(dispatcher: Dispatcher, request: AttemptRequest): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
-    dispatcher.request(request as unknown as Dispatcher.RequestOptions, (error, data) => {
+    dispatcher.request(request.options, (error, data) => {
       if (error !== null) reject(error);
       else resolve(new ResponseData(data));
     });

@@ -60,6 +60,16 @@ export interface UpstreamRequestOptions extends CallOptions {
    * fails the call with `STEADY_INVALID_OPTION`. So `request()` always resolves with response data.
    */
   fallback?: RequestFallback;
+  /**
+   * Read the response body to its end inside the call, and resolve with a `WholeResponse` (the bytes
+   * in memory, undici's body methods on them) instead of a streaming body. The deadline covers the
+   * body; a failure mid-body fails the attempt, so an idempotent call is retried; the socket is back
+   * in the pool when the call resolves. Bounded by `pool.maxResponseSize`. For callers that read the
+   * whole body anyway (the axios adapter): it skips the stream and is the cheaper path. A fallback's
+   * answer stays undici's response data (`isWholeResponse()` tells them apart).
+   * @default false
+   */
+  wholeBody?: boolean;
 }
 
 /** What `request()` resolves with: undici's response data. */

@@ -13,6 +13,7 @@ import { watchBody } from '../http/request-body.ts';
 import { isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts';
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamOptions } from '../options/resolve.ts';
 import { answeringWithResponse, type RequestFallback } from '../http/fallback-response.ts';
+import { dispatchWhole, readWhole, type WholeResponse } from '../http/whole-body.ts';
 import { FallbackPolicy, NEVER_SIGNAL } from '../policies/index.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
@@ -122,8 +123,17 @@ export class Upstream {
    * (`statusCode`, `headers`, `body`); HTTP error statuses are responses, not errors.
    * A `fallback` (the upstream's or this call's) answers with response data too: see
    * `RequestFallbackValue` for how its value becomes one, and `fallbackAnswer()` to tell it apart.
+   *
+   * With `wholeBody: true` the body is read to its end inside the call and the call resolves with a
+   * {@link WholeResponse} (the bytes in memory) — except that a fallback's answer stays undici's
+   * response data: tell them apart with `isWholeResponse()`.
    */
-  request(path: string, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
+  request(
+    path: string,
+    options?: UpstreamRequestOptions & { wholeBody?: false | undefined },
+  ): Promise<UpstreamResponse>;
+  request(path: string, options: UpstreamRequestOptions): Promise<UpstreamResponse | WholeResponse>;
+  request(path: string, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse | WholeResponse> {
     const invalid = checkCallOptions(options, this.name, true) ?? this.#pipeline.checkRetryOverride(options.retry);
     if (invalid !== undefined) return Promise.reject(invalid);
     const method = (options.method ?? 'GET').toUpperCase();
@@ -139,7 +149,9 @@ export class Upstream {
     const headersTimeout = options.headersTimeout ?? this.options.timeouts.headers;
     const bodyTimeout = options.bodyTimeout ?? this.options.timeouts.body;
     const origin = this.origin;
-    const held = new HeldBody();
+    // A whole body is read inside the attempt: nothing is left to hold once the call resolves.
+    const whole = options.wholeBody === true;
+    const held = whole ? undefined : new HeldBody();
     const shape: CallShape = {
       method,
       rawUrl: fullPath,
@@ -150,26 +162,29 @@ export class Upstream {
       observed: true,
     };
     const observed = this.#pool.abortsThroughObserver;
-    const attempt = (ctx: AttemptContext) =>
-      sendAttempt(
-        ctx.dispatcher,
-        new AttemptRequest(
-          origin,
-          fullPath,
-          method,
-          options.headers,
-          watchBody(typeof body === 'function' ? body() : body),
-          // Steady's own pools abort the request through its observer (the call state): no
-          // abort listener per request in undici. A user's transport gets the signal.
-          observed ? undefined : ctx.signal,
-          headersTimeout,
-          bodyTimeout,
-          ctx as CallState,
-        ),
+    const attempt = (ctx: AttemptContext): Promise<UpstreamResponse | WholeResponse> => {
+      const request = new AttemptRequest(
+        origin,
+        fullPath,
+        method,
+        options.headers,
+        watchBody(typeof body === 'function' ? body() : body),
+        // Steady's own pools abort the request through its observer (the call state): no
+        // abort listener per request in undici. A user's transport gets the signal.
+        observed ? undefined : ctx.signal,
+        headersTimeout,
+        bodyTimeout,
+        ctx as CallState,
       );
+      if (!whole) return sendAttempt(ctx.dispatcher, request);
+      // Steady's own pools: one handler collects the body, no stream. A user's transport: read its body.
+      return observed
+        ? dispatchWhole(ctx.dispatcher, request.options)
+        : sendAttempt(ctx.dispatcher, request).then(readWhole);
+    };
     // The total deadline and the caller's signal stay in force while the body streams (undici
     // destroys the body when the call's signal fires); `held` ends them when the body closes.
-    return this.#call<UpstreamResponse>(attempt, shape, options, held, fallback);
+    return this.#call<UpstreamResponse | WholeResponse>(attempt, shape, options, held, fallback);
   }
 
   /**
