@@ -27,9 +27,11 @@ export interface LoadSummary {
   peakRss: number;
 }
 
-/** Client → bench: warmed up (after a GC), waiting for `go`; or done; or failed. */
+/** Client → bench: warmed up (`calls` warm-up calls; `steady` unless a bound ended it), waiting for `go`; or done; or failed. */
 export type ClientMessage =
-  { type: 'warm' } | { type: 'done'; summary: LoadSummary } | { type: 'error'; message: string };
+  | { type: 'warm'; calls: number; steady: boolean }
+  | { type: 'done'; summary: LoadSummary }
+  | { type: 'error'; message: string };
 
 /** Bench → client: start the measured calls. */
 export interface GoMessage {

@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     quick: args.quick,
     requests: args.requests ?? (args.quick ? 2_000 : 20_000),
     rounds: args.rounds ?? (args.quick ? 1 : 3),
-    warmup: args.quick ? 300 : 2_000,
+    // The minimum: each client process then warms up until its cost per call settles (warmup.ts).
+    warmup: args.quick ? 300 : 10_000,
     concurrency: 64,
     serverCpu: process.env.STEADY_BENCH_SERVER_CPU,
     clientCpu: process.env.STEADY_BENCH_CLIENT_CPU,

@@ -14,6 +14,7 @@ import { expectOk, sleep } from './context.ts';
 import type { BenchContext } from './context.ts';
 import { runLoad, summarize } from './load.ts';
 import { median, ratio } from './stats.ts';
+import { warmupPlan } from './warmup.ts';
 import type { ThroughputUpstream } from './throughput-upstream.ts';
 import type { UpstreamProcess } from './upstream.ts';
 
@@ -32,6 +33,10 @@ export interface RunFigures {
   peakRssMb: number;
   failed: number;
   errors: Record<string, number>;
+  /** Warm-up calls before the measured ones (a client process warms up until its cost settles); absent in-process. */
+  warmupCalls?: number;
+  /** False when the warm-up hit its bound in calls or time before the cost settled. */
+  warmSteady?: boolean;
 }
 
 /** One client's row: every round and the medians. */
@@ -66,7 +71,8 @@ export function figuresOf(result: LoadSummary, sockets: number, peakSockets: num
 
 /** The per-field median of several runs (errors summed). */
 export function medianFigures(runs: readonly RunFigures[]): RunFigures {
-  const pick = (key: keyof Omit<RunFigures, 'errors'>): number => median(runs.map((r) => r[key]));
+  const pick = (key: keyof Omit<RunFigures, 'errors' | 'warmupCalls' | 'warmSteady'>): number =>
+    median(runs.map((r) => r[key]));
   const errors: Record<string, number> = {};
   for (const run of runs) for (const [code, n] of Object.entries(run.errors)) errors[code] = (errors[code] ?? 0) + n;
   return {
@@ -162,22 +168,29 @@ export async function measureInChild(
           child.kill('SIGKILL');
           reject(new Error(`client process ${spec.id} did not finish in time`));
         },
-        2 * options.timeLimitMs + 20_000,
+        2 * options.timeLimitMs + warmupPlan(options.warmup).maxMs + 20_000,
       );
       let closeWindow: (() => Promise<{ sockets: number; peakSockets: number }>) | undefined;
+      let warm: { calls: number; steady: boolean } | undefined;
       child.once('error', reject);
       child.once('exit', (code, signal) =>
         reject(new Error(`client process ${spec.id} exited (${signal ?? `code ${code}`}) before reporting`)),
       );
       child.on('message', (message: ClientMessage) => {
         if (message.type === 'warm') {
+          warm = { calls: message.calls, steady: message.steady };
           upstream.openWindow().then((close) => {
             closeWindow = close;
             child.send({ type: 'go' } satisfies GoMessage);
           }, reject);
         } else if (message.type === 'done') {
           (closeWindow ?? (async () => ({ sockets: Number.NaN, peakSockets: Number.NaN })))().then(
-            (window) => resolve(figuresOf(message.summary, window.sockets, window.peakSockets)),
+            (window) =>
+              resolve({
+                ...figuresOf(message.summary, window.sockets, window.peakSockets),
+                warmupCalls: warm?.calls,
+                warmSteady: warm?.steady,
+              }),
             reject,
           );
         } else {
@@ -238,7 +251,7 @@ export async function runThroughput(
   };
   ctx.log(
     `throughput: upstream ${upstream.description}; each run a fresh client process` +
-      `${options.cpu === undefined ? '' : ` on CPU ${options.cpu}`} (${settings.warmup} warm-up + ${settings.requests} measured GETs)`,
+      `${options.cpu === undefined ? '' : ` on CPU ${options.cpu}`} (≥ ${settings.warmup} warm-up calls, until the cost per call settles, + ${settings.requests} measured GETs)`,
   );
   const runs = new Map<ClientId, RunFigures[]>(ctx.clients.map((c) => [c.id, []]));
   for (let round = 1; round <= settings.rounds; round++) {
@@ -248,6 +261,9 @@ export async function runThroughput(
       ctx.log(
         `throughput: round ${round}/${settings.rounds} ${spec.label.padEnd(40)} ${figures.reqPerSec.toFixed(0).padStart(7)} req/s` +
           ` ${figures.cpuMicrosPerCall.toFixed(1).padStart(6)} µs CPU/call` +
+          (figures.warmupCalls === undefined
+            ? ''
+            : `  (warm-up ${figures.warmupCalls} calls${figures.warmSteady === false ? ', not settled' : ''})`) +
           (figures.failed ? `  failed ${figures.failed} ${JSON.stringify(figures.errors)}` : ''),
       );
     }
