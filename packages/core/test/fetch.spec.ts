@@ -165,6 +165,43 @@ describe('agent.fetch: WHATWG fetch on Steady', () => {
     expect(agent.stats().totals.inFlight).toBe(0);
   });
 
+  it('a large body arrives whole through text(), the web stream and a Node stream of it; an unread one does not hold the socket', async () => {
+    const s = await server();
+    s.route('/big', { body: { bytes: 3 * 1024 * 1024 }, chunked: true });
+    const agent = agentFor({ defaults: { pool: { connections: 1 } } });
+    expect((await (await agent.fetch(`${s.url}/big`)).text()).length).toBe(3 * 1024 * 1024);
+    let streamed = 0;
+    for await (const part of (await agent.fetch(`${s.url}/big`)).body!) streamed += part.byteLength;
+    expect(streamed).toBe(3 * 1024 * 1024);
+    // Cancelled unread: the one pooled socket serves the next call.
+    const unread = await agent.fetch(`${s.url}/big`);
+    await unread.body!.cancel();
+    expect((await agent.fetch(`${s.url}/big`)).status).toBe(200);
+    expect(agent.stats().totals.inFlight).toBe(0);
+  });
+
+  it("the call's deadline still bounds a body read after the response resolved", async () => {
+    const s = await server();
+    s.route('/stall', { body: { bytes: 64 * 1024 }, chunked: true, stallAfterBytes: 1_000 });
+    const agent = agentFor({ defaults: { retry: false, timeouts: { total: 300 } } });
+    const res = await agent.fetch(`${s.url}/stall`);
+    const started = Date.now();
+    expect(await rejection(res.text())).toMatchObject({ code: 'STEADY_TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const streamed = await agent.fetch(`${s.url}/stall`);
+    const reader = streamed.body!.getReader();
+    const failure = await (async () => {
+      for (;;) {
+        try {
+          if ((await reader.read()).done) return undefined;
+        } catch (error) {
+          return error;
+        }
+      }
+    })();
+    expect(failure).toMatchObject({ code: 'STEADY_TIMEOUT' });
+  });
+
   it("works as ky's `fetch` option", async () => {
     const s = await server();
     s.route('/users/42', { body: { json: { id: 42 } } });

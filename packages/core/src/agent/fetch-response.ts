@@ -2,14 +2,15 @@ import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ProtocolError } from '../errors/errors.ts';
 import { redactUrl } from '../errors/steady-error.ts';
+import { BodySink } from '../http/body-sink.ts';
 import { decodeBody } from '../http/decompress.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 
-/** What the bridge needs from undici's response data. */
+/** What the bridge needs from undici's response data (or a sink response's). */
 export interface RawResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Readable & { dump?: () => Promise<void> };
+  body: (Readable & { dump?: () => Promise<void> }) | BodySink;
 }
 
 /** Statuses whose response has no body (fetch's "null body status"). */
@@ -17,7 +18,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /** Release an undici body nobody will read. */
 export function discardBody(body: RawResponse['body']): void {
-  if (typeof body.dump === 'function') body.dump().catch(() => {});
+  if (body instanceof BodySink || typeof body.dump === 'function') body.dump!().catch(() => {});
   else body.resume().on('error', () => {});
 }
 
@@ -52,7 +53,7 @@ export function toResponse(
   const decoded =
     noBody || encoding === undefined
       ? undefined
-      : decodeBody(raw.body, encoding, {
+      : decodeBody(raw.body instanceof BodySink ? raw.body.toNodeStream() : raw.body, encoding, {
           maxSize: upstream?.options.pool.maxResponseSize,
           context: { upstream: upstream?.name, method, url: redactUrl(url) },
         });
@@ -90,19 +91,19 @@ function ignore(): void {}
  * Steady error) otherwise. A body nobody reads is never pulled off the socket.
  */
 class StreamedResponse extends Response {
-  #source: Readable | undefined;
+  #source: Readable | BodySink | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #init: ResponseInit;
   #web: Response | undefined;
   /** Read on the fast path (text, json, arrayBuffer, bytes). */
   #used = false;
 
-  constructor(source: Readable, init: ResponseInit, signal: AbortSignal | undefined) {
+  constructor(source: Readable | BodySink, init: ResponseInit, signal: AbortSignal | undefined) {
     super(null, init);
     this.#source = source;
     this.#signal = signal;
     this.#init = init;
-    source.on('error', ignore);
+    if (!(source instanceof BodySink)) source.on('error', ignore);
   }
 
   /** The plain `Response` over a web stream of the body, built on first need. */
@@ -110,8 +111,16 @@ class StreamedResponse extends Response {
     if (this.#web === undefined) {
       const source = this.#source;
       this.#source = undefined;
+      const signal = this.#signal;
       this.#web =
-        source === undefined ? consumed(this.#init) : new Response(toWebStream(source, this.#signal), this.#init);
+        source === undefined
+          ? consumed(this.#init)
+          : new Response(
+              source instanceof BodySink
+                ? source.toWebStream((error) => bodyFailure(error, signal))
+                : toWebStream(source, signal),
+              this.#init,
+            );
     }
     return this.#web;
   }
@@ -135,11 +144,11 @@ class StreamedResponse extends Response {
     this.#source = undefined;
     this.#used = true;
     const signal = this.#signal;
-    if (isUndiciBody(source)) {
-      return (source[kind]() as Promise<ReadResult[K]>).catch((error: unknown) => {
-        throw bodyFailure(error, signal);
-      });
-    }
+    const fail = (error: unknown): never => {
+      throw bodyFailure(error, signal);
+    };
+    if (source instanceof BodySink) return source.read(kind).catch(fail) as Promise<ReadResult[K]>;
+    if (isUndiciBody(source)) return (source[kind]() as Promise<ReadResult[K]>).catch(fail);
     return readAll(source, signal).then(CONVERT[kind] as (bytes: Buffer) => ReadResult[K]);
   }
 

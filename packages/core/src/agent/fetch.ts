@@ -6,6 +6,7 @@ import type { Upstream } from '../upstream/upstream.ts';
 import type { CallOptions, UpstreamRequestOptions, UpstreamResponse } from '../upstream/types.ts';
 import { directRequest, isStreamBody, parseAbsolute, translateRequest, type OutgoingRequest } from './fetch-request.ts';
 import { toResponse } from './fetch-response.ts';
+import { SINK_BODY, type SinkResponse } from '../http/body-sink.ts';
 import { checkedUrl } from './origin.ts';
 
 /** Steady's per-call options of a fetch call, given as `init.steady`. */
@@ -97,7 +98,9 @@ async function send(
   signal: AbortSignal | undefined,
   call: FetchCallOptions | undefined,
 ): Promise<Response> {
-  const hopCall: HopCallOptions = signal === undefined ? {} : { signal };
+  const hopCall: HopCallOptions & { [SINK_BODY]?: boolean } = signal === undefined ? {} : { signal };
+  // Each hop's body is fed straight into the Response (no Node stream) where the pool allows it.
+  hopCall[SINK_BODY] = true;
   if (call !== undefined) {
     if (call.retry !== undefined) hopCall.retry = call.retry;
     if (call.idempotent !== undefined) hopCall.idempotent = call.idempotent;
@@ -125,8 +128,8 @@ async function send(
       return redirectRefused(refusal);
     },
   });
-  // fetch streams its body: no hop asks for `wholeBody`, so this is undici's response data.
-  const raw = result.response as UpstreamResponse;
+  // fetch streams its body: no hop asks for `wholeBody`, so this is undici's response data or a sink's.
+  const raw = result.response as UpstreamResponse | SinkResponse;
   const redirected = result.redirects > 0;
   if (result.fallback !== undefined) {
     // A fallback answered: the caller gets its Response itself, or one built from its body.

@@ -14,6 +14,7 @@ import { isIdempotentRequest, isReplayableBody } from '../http/request-facts.ts'
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamOptions } from '../options/resolve.ts';
 import { answeringWithResponse, type RequestFallback } from '../http/fallback-response.ts';
 import { dispatchWhole, readWhole, type WholeResponse } from '../http/whole-body.ts';
+import { dispatchSink, SINK_BODY, type SinkResponse } from '../http/body-sink.ts';
 import { FallbackPolicy, NEVER_SIGNAL } from '../policies/index.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { createPool, type SteadyPool } from '../pool/create-pool.ts';
@@ -162,7 +163,9 @@ export class Upstream {
       observed: true,
     };
     const observed = this.#pool.abortsThroughObserver;
-    const attempt = (ctx: AttemptContext): Promise<UpstreamResponse | WholeResponse> => {
+    // Core's own fetch: a body fed straight by the handler (Steady's own pools only).
+    const sink = !whole && observed && (options as { [SINK_BODY]?: boolean })[SINK_BODY] === true;
+    const attempt = (ctx: AttemptContext): Promise<UpstreamResponse | WholeResponse | SinkResponse> => {
       const request = new AttemptRequest(
         origin,
         fullPath,
@@ -176,6 +179,7 @@ export class Upstream {
         bodyTimeout,
         ctx as CallState,
       );
+      if (sink) return dispatchSink(ctx.dispatcher, request.options);
       if (!whole) return sendAttempt(ctx.dispatcher, request);
       // Steady's own pools: one handler collects the body, no stream. A user's transport: read its body.
       return observed
@@ -184,7 +188,13 @@ export class Upstream {
     };
     // The total deadline and the caller's signal stay in force while the body streams (undici
     // destroys the body when the call's signal fires); `held` ends them when the body closes.
-    return this.#call<UpstreamResponse | WholeResponse>(attempt, shape, options, held, fallback);
+    return this.#call<UpstreamResponse | WholeResponse | SinkResponse>(
+      attempt,
+      shape,
+      options,
+      held,
+      fallback,
+    ) as Promise<UpstreamResponse | WholeResponse>;
   }
 
   /**
