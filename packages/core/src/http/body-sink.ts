@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import type { Dispatcher } from 'undici';
 
 /** Bytes buffered while nobody reads before the socket is paused (undici's body uses the same). */
@@ -198,7 +199,7 @@ export class BodySink {
 
   /** The body as a Node stream (once), for decoders. */
   toNodeStream(mapError?: (error: unknown) => unknown): Readable {
-    return Readable.fromWeb(this.toWebStream(mapError) as import('node:stream/web').ReadableStream<Uint8Array>);
+    return Readable.fromWeb(this.toWebStream(mapError) as NodeWebStream<Uint8Array>);
   }
 
   #take(): Buffer[] {
