@@ -128,7 +128,7 @@ async function dispatch(target: Target, config: InternalAxiosRequestConfig): Pro
       maxRedirects: config.maxRedirects ?? DEFAULT_MAX_REDIRECTS['follow-redirects'],
       timeout: steady?.timeout ?? axiosTimeout(config),
       // The per-call fallback runs as core's (one rule, core's `fallback` event); it gets the AxiosError.
-      // The body is read inside the call (no stream) unless axios must stream it or report progress.
+      // The body is read inside the call (no stream) unless axios must stream it, report progress or bound it.
       call: { ...perCall, fallback, signal, wholeBody: wholeBody(config) },
       route: (hop) => target.route(hop, config, request),
       crossOrigin: target.crossOrigin,
@@ -280,9 +280,17 @@ async function answered(
   return { data: value, status: 200, statusText: 'OK', headers, config, request };
 }
 
-/** Read the body inside the call (core's `wholeBody`) unless axios streams it or reports download progress. */
+/**
+ * Read the body inside the call (core's `wholeBody`) unless axios streams it, reports download
+ * progress, or bounds it with `maxContentLength` (the stream stops at the limit instead of reading
+ * up to `pool.maxResponseSize` first).
+ */
 function wholeBody(config: InternalAxiosRequestConfig): boolean {
-  return config.responseType !== 'stream' && config.onDownloadProgress === undefined;
+  return (
+    config.responseType !== 'stream' &&
+    config.onDownloadProgress === undefined &&
+    !((config.maxContentLength ?? -1) > -1)
+  );
 }
 
 /** axios' `settle`: reject when `validateStatus` says no. */

@@ -145,4 +145,12 @@ describe('resilience through axios (fault server)', () => {
     expect(error).toMatchObject({ code: 'STEADY_NETWORK' });
     expect(server.counters().byPath['/cut']).toBe(1);
   });
+  it('a maxContentLength bound streams the body and stops at the limit (it is not read whole first)', async () => {
+    server = await startFaultServer({ routes: { '/big': { body: { bytes: 8 * 1024 * 1024 }, chunked: true } } });
+    api = createAxios({ origin: server.url, pool: { maxResponseSize: 1024 * 1024 } });
+    // Read whole, the body would hit pool.maxResponseSize (STEADY_RESPONSE_TOO_LARGE) before the bound was checked.
+    const error = (await api.get('/big', { maxContentLength: 1_000 }).catch((e: unknown) => e)) as AxiosError;
+    expect(error.code).toBe('ERR_BAD_RESPONSE');
+    expect(error.message).toBe('maxContentLength size of 1000 exceeded');
+  });
 });
