@@ -1,6 +1,7 @@
-import { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from 'axios';
+import { AxiosError, type InternalAxiosRequestConfig } from 'axios';
 import type { RedirectRefusal, UpstreamResponse, WholeResponse } from '@steady/core';
 import { originMismatchError } from './errors.ts';
+import { axiosResponseOf } from './response.ts';
 import type { SteadyRequestInfo } from './request-info.ts';
 
 /**
@@ -34,13 +35,6 @@ export function redirectError(
         request,
       );
     default:
-      return originMismatchError(refusal.url, origin, config, request, {
-        data: undefined,
-        status: res.statusCode,
-        statusText: res.statusText,
-        headers: new AxiosHeaders(res.headers as Record<string, string>),
-        config,
-        request,
-      });
+      return originMismatchError(refusal.url, origin, config, request, axiosResponseOf(res, config, request));
   }
 }

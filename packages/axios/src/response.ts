@@ -51,7 +51,22 @@ function wholeResponse(
   config: InternalAxiosRequestConfig,
   request: SteadyRequestInfo,
 ): AxiosResponse {
-  const response: AxiosResponse = {
+  const response = axiosResponseOf(res, config, request);
+  const bytes = res.body.take();
+  const limit = config.maxContentLength ?? -1;
+  if (limit > -1 && bytes.length > limit) throw contentLimitError(limit, response);
+  response.data =
+    config.responseType === 'arraybuffer' ? Buffer.from(bytes) : decodeText(bytes, config.responseEncoding);
+  return response;
+}
+
+/** An `AxiosResponse` with the status and headers of `res` and no data yet. */
+export function axiosResponseOf(
+  res: Pick<WholeResponse, 'statusCode' | 'statusText' | 'headers'>,
+  config: InternalAxiosRequestConfig,
+  request: SteadyRequestInfo,
+): AxiosResponse {
+  return {
     data: undefined,
     status: res.statusCode,
     statusText: res.statusText,
@@ -59,12 +74,6 @@ function wholeResponse(
     config,
     request,
   };
-  const bytes = res.body.take();
-  const limit = config.maxContentLength ?? -1;
-  if (limit > -1 && bytes.length > limit) throw contentLimitError(limit, response);
-  response.data =
-    config.responseType === 'arraybuffer' ? Buffer.from(bytes) : decodeText(bytes, config.responseEncoding);
-  return response;
 }
 
 function decodeText(bytes: Buffer, encodingName: string | undefined): string {

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { ProtocolError } from '../errors/errors.ts';
 import { redactUrl } from '../errors/steady-error.ts';
 import { BodySink } from '../http/body-sink.ts';
+import { copyBytes, utf8 } from '../http/bytes.ts';
 import { decodeBody } from '../http/decompress.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 
@@ -197,8 +198,8 @@ type ReadKind = keyof ReadResult;
 const CONVERT: { [K in ReadKind]: (bytes: Buffer) => ReadResult[K] } = {
   text: utf8,
   json: (bytes) => JSON.parse(utf8(bytes)) as unknown,
-  arrayBuffer: (bytes) => copy(bytes).buffer,
-  bytes: copy,
+  arrayBuffer: (bytes) => copyBytes(bytes).buffer,
+  bytes: copyBytes,
 };
 
 /** undici's response body, which reads itself to text, JSON or bytes without a 'data' event per chunk. */
@@ -257,19 +258,6 @@ function consumed(init: ResponseInit): Response {
 
 function terminated(): TypeError {
   return new TypeError('terminated', { cause: new Error('response body closed before its end') });
-}
-
-/** UTF-8 decode as fetch does (a leading BOM is dropped). */
-function utf8(bytes: Buffer): string {
-  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  return bytes.toString('utf8', bom ? 3 : 0);
-}
-
-/** The bytes in a `Uint8Array` of their own (not a view into a pooled `Buffer`). */
-function copy(bytes: Buffer): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(bytes.length);
-  out.set(bytes);
-  return out;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import type { Dispatcher } from 'undici';
+import { copyBytes, utf8 } from './bytes.ts';
+import { dispatchWith, ResponseParts, SettlingHandler } from './whole-body.ts';
 
 /** Bytes buffered while nobody reads before the socket is paused (undici's body uses the same). */
 const HIGH_WATER = 64 * 1024;
@@ -258,70 +260,21 @@ function convert(kind: SinkReadKind, bytes: Buffer): SinkReads[SinkReadKind] {
     case 'json':
       return JSON.parse(utf8(bytes)) as unknown;
     case 'arrayBuffer':
-      return copy(bytes).buffer;
+      return copyBytes(bytes).buffer;
     case 'bytes':
-      return copy(bytes);
+      return copyBytes(bytes);
   }
 }
 
-/** UTF-8 decode as fetch does (a leading BOM is dropped). */
-function utf8(bytes: Buffer): string {
-  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  return bytes.toString('utf8', bom ? 3 : 0);
-}
-
-/** The bytes in a `Uint8Array` of their own (not a view into a socket's buffer). */
-function copy(bytes: Buffer): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(bytes.length);
-  out.set(bytes);
-  return out;
-}
-
-/** A response whose body is a {@link BodySink}: undici's response-data fields. */
-export class SinkResponse {
-  readonly statusCode: number;
-  readonly statusText: string;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly trailers: Record<string, string | string[] | undefined> = {};
-  readonly opaque: null = null;
-  readonly body: BodySink;
-  readonly context: object;
-
-  constructor(
-    statusCode: number,
-    statusText: string,
-    headers: Record<string, string | string[] | undefined>,
-    body: BodySink,
-    context: object,
-  ) {
-    this.statusCode = statusCode;
-    this.statusText = statusText;
-    this.headers = headers;
-    this.body = body;
-    this.context = context;
-  }
-}
-
-const NO_CONTEXT: object = Object.freeze({});
+/** A response whose body is a {@link BodySink} (its trailers filled in at the end). */
+export class SinkResponse extends ResponseParts<BodySink> {}
 
 /**
  * The dispatch handler of a sink response: resolves with the {@link SinkResponse} at the headers
  * (informational 1xx skipped), then feeds its body; an error before the headers rejects.
  */
-class SinkHandler implements Dispatcher.DispatchHandler {
-  readonly #resolve: (response: SinkResponse) => void;
-  readonly #reject: (error: unknown) => void;
-  #context: object = NO_CONTEXT;
+class SinkHandler extends SettlingHandler<SinkResponse> {
   #response: SinkResponse | undefined = undefined;
-
-  constructor(resolve: (response: SinkResponse) => void, reject: (error: unknown) => void) {
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-
-  onRequestStart(_controller: Dispatcher.DispatchController, context: unknown): void {
-    if (typeof context === 'object' && context !== null) this.#context = context;
-  }
 
   onResponseStart(
     controller: Dispatcher.DispatchController,
@@ -332,8 +285,8 @@ class SinkHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200 || this.#response !== undefined) return;
     const body = new BodySink();
     body.attach(controller);
-    this.#response = new SinkResponse(statusCode, statusMessage ?? '', headers, body, this.#context);
-    this.#resolve(this.#response);
+    this.#response = new SinkResponse(statusCode, statusMessage ?? '', headers, {}, body, this.context);
+    this.resolve(this.#response);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -352,7 +305,7 @@ class SinkHandler implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     const response = this.#response;
-    if (response === undefined) this.#reject(error);
+    if (response === undefined) this.reject(error);
     else response.body.fail(error);
   }
 }
@@ -362,12 +315,5 @@ class SinkHandler implements Dispatcher.DispatchHandler {
  * attempt observer, no `signal` needed) and resolve at its headers with a {@link SinkResponse}.
  */
 export function dispatchSink(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<SinkResponse> {
-  return new Promise((resolve, reject) => {
-    const handler = new SinkHandler(resolve, reject);
-    try {
-      dispatcher.dispatch(options, handler);
-    } catch (error) {
-      handler.onResponseError(undefined as unknown as Dispatcher.DispatchController, error as Error);
-    }
-  });
+  return dispatchWith(dispatcher, options, (resolve, reject) => new SinkHandler(resolve, reject));
 }

@@ -1,5 +1,33 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { copyBytes } from './bytes.ts';
+
+/** A response that a Steady dispatch handler assembled: undici's response-data fields around a body of its own. */
+export class ResponseParts<B> {
+  readonly statusCode: number;
+  readonly statusText: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly trailers: Record<string, string | string[] | undefined>;
+  readonly opaque: null = null;
+  readonly body: B;
+  readonly context: object;
+
+  constructor(
+    statusCode: number,
+    statusText: string,
+    headers: Record<string, string | string[] | undefined>,
+    trailers: Record<string, string | string[] | undefined>,
+    body: B,
+    context: object,
+  ) {
+    this.statusCode = statusCode;
+    this.statusText = statusText;
+    this.headers = headers;
+    this.trailers = trailers;
+    this.body = body;
+    this.context = context;
+  }
+}
 
 /**
  * A response read to its end inside the call (`upstream.request(path, { wholeBody: true })`):
@@ -15,31 +43,7 @@ import type { Dispatcher } from 'undici';
  * fast upstream, and the stream's internal arrays are among the objects V8 pretenures (see
  * `request-parts.ts`); an adapter that reads the whole body anyway skips both.
  */
-export class WholeResponse {
-  readonly statusCode: number;
-  readonly statusText: string;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly trailers: Record<string, string | string[] | undefined>;
-  readonly opaque: null = null;
-  readonly body: WholeBody;
-  readonly context: object;
-
-  constructor(
-    statusCode: number,
-    statusText: string,
-    headers: Record<string, string | string[] | undefined>,
-    trailers: Record<string, string | string[] | undefined>,
-    body: WholeBody,
-    context: object,
-  ) {
-    this.statusCode = statusCode;
-    this.statusText = statusText;
-    this.headers = headers;
-    this.trailers = trailers;
-    this.body = body;
-    this.context = context;
-  }
-}
+export class WholeResponse extends ResponseParts<WholeBody> {}
 
 /** The bytes of a {@link WholeResponse}, read once like undici's body. */
 export class WholeBody {
@@ -71,11 +75,11 @@ export class WholeBody {
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#read((bytes) => copy(bytes).buffer);
+    return this.#read((bytes) => copyBytes(bytes).buffer);
   }
 
   bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.#read(copy);
+    return this.#read(copyBytes);
   }
 
   /** Let go of the bytes (the socket is already free). */
@@ -104,24 +108,33 @@ export function isWholeResponse(response: unknown): response is WholeResponse {
   return response instanceof WholeResponse;
 }
 
-function copy(bytes: Buffer): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(bytes.length);
-  out.set(bytes);
-  return out;
-}
-
 /** Empty and frozen: the trailers, headers and context of a response that had none. */
 const EMPTY: Record<string, string | string[] | undefined> = Object.freeze({}) as Record<string, never>;
+
+/** A dispatch handler that settles one promise: its resolve and reject, and the request's context. */
+export abstract class SettlingHandler<T> implements Dispatcher.DispatchHandler {
+  protected readonly resolve: (value: T) => void;
+  protected readonly reject: (error: unknown) => void;
+  protected context: object = EMPTY;
+
+  constructor(resolve: (value: T) => void, reject: (error: unknown) => void) {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  onRequestStart(_controller: Dispatcher.DispatchController, context: unknown): void {
+    if (typeof context === 'object' && context !== null) this.context = context;
+  }
+
+  abstract onResponseError(controller: Dispatcher.DispatchController, error: Error): void;
+}
 
 /**
  * The dispatch handler of a whole-body attempt: collects the response and settles once, with a
  * {@link WholeResponse} at its end or with the error that ended it (a reset, a timeout, an abort
  * through the controller, `pool.maxResponseSize`). Informational (1xx) responses are skipped.
  */
-export class WholeBodyHandler implements Dispatcher.DispatchHandler {
-  readonly #resolve: (response: WholeResponse) => void;
-  readonly #reject: (error: unknown) => void;
-  #context: object = EMPTY;
+export class WholeBodyHandler extends SettlingHandler<WholeResponse> {
   #status = 0;
   #statusText = '';
   #headers: Record<string, string | string[] | undefined> = EMPTY;
@@ -129,15 +142,6 @@ export class WholeBodyHandler implements Dispatcher.DispatchHandler {
   #rest: Buffer[] | undefined = undefined;
   #size = 0;
   #settled = false;
-
-  constructor(resolve: (response: WholeResponse) => void, reject: (error: unknown) => void) {
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-
-  onRequestStart(_controller: Dispatcher.DispatchController, context: unknown): void {
-    if (typeof context === 'object' && context !== null) this.#context = context;
-  }
 
   onResponseStart(
     _controller: Dispatcher.DispatchController,
@@ -168,14 +172,14 @@ export class WholeBodyHandler implements Dispatcher.DispatchHandler {
     this.#settled = true;
     const bytes = this.#rest !== undefined ? Buffer.concat(this.#rest, this.#size) : (this.#first ?? Buffer.alloc(0));
     this.#first = this.#rest = undefined;
-    this.#resolve(
+    this.resolve(
       new WholeResponse(
         this.#status,
         this.#statusText,
         this.#headers,
         trailers ?? EMPTY,
         new WholeBody(bytes),
-        this.#context,
+        this.context,
       ),
     );
   }
@@ -184,7 +188,7 @@ export class WholeBodyHandler implements Dispatcher.DispatchHandler {
     if (this.#settled) return;
     this.#settled = true;
     this.#first = this.#rest = undefined;
-    this.#reject(error);
+    this.reject(error);
   }
 }
 
@@ -193,8 +197,23 @@ export class WholeBodyHandler implements Dispatcher.DispatchHandler {
  * For Steady's own pools, which end a request through its attempt observer: no `signal` is needed.
  */
 export function dispatchWhole(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<WholeResponse> {
+  return dispatchWith(dispatcher, options, (resolve, reject) => new WholeBodyHandler(resolve, reject));
+}
+
+/**
+ * Dispatch with a handler that settles a promise: a synchronous throw from `dispatch` (bad options)
+ * reaches the handler's `onResponseError`, like any other failure.
+ */
+export function dispatchWith<T>(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  handlerFor: (
+    resolve: (value: T) => void,
+    reject: (error: unknown) => void,
+  ) => Dispatcher.DispatchHandler & { onResponseError(controller: Dispatcher.DispatchController, error: Error): void },
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const handler = new WholeBodyHandler(resolve, reject);
+    const handler = handlerFor(resolve, reject);
     try {
       dispatcher.dispatch(options, handler);
     } catch (error) {
