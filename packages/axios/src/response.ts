@@ -30,9 +30,8 @@ export async function toAxiosResponse(
 ): Promise<AxiosResponse> {
   const headers = res.headers;
   const encoded = config.decompress !== false && headers['content-encoding'] !== undefined;
-  if (isWholeResponse(res) && !encoded && config.responseType !== 'stream' && config.onDownloadProgress === undefined) {
-    return wholeResponse(res, config, request);
-  }
+  // A whole body comes back only for calls the adapter read whole (no stream, progress or bound).
+  if (isWholeResponse(res) && !encoded) return wholeResponse(res, config, request);
   return streamedResponse(
     isWholeResponse(res) ? { ...res, body: res.body.stream() } : res,
     config,
@@ -43,8 +42,7 @@ export async function toAxiosResponse(
 
 /**
  * A body read inside the call (`wholeBody`) as axios' data: the bytes as a string (`utf8`, BOM
- * dropped, or another `responseEncoding`) or, for `arraybuffer`, a Buffer of their own; bounded by
- * `maxContentLength`.
+ * dropped, or another `responseEncoding`) or, for `arraybuffer`, a Buffer of their own.
  */
 function wholeResponse(
   res: WholeResponse,
@@ -53,8 +51,6 @@ function wholeResponse(
 ): AxiosResponse {
   const response = axiosResponseOf(res, config, request);
   const bytes = res.body.take();
-  const limit = config.maxContentLength ?? -1;
-  if (limit > -1 && bytes.length > limit) throw contentLimitError(limit, response);
   response.data =
     config.responseType === 'arraybuffer' ? Buffer.from(bytes) : decodeText(bytes, config.responseEncoding);
   return response;

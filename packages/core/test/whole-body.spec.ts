@@ -45,6 +45,15 @@ describe('request(path, { wholeBody: true }): the body is read inside the call',
     expect(await empty.body.text()).toBe('');
   });
 
+  it('text() and json() decode UTF-8 as undici does: a leading BOM is dropped', async () => {
+    const s = await server({ routes: { '/bom': { body: '\ufeff{"ok":true}' } } });
+    const up = upstream({ origin: s.url });
+    const plain = await (await up.request('/bom')).body.text();
+    expect(await (await up.request('/bom', { wholeBody: true })).body.text()).toBe(plain);
+    expect(plain).toBe('{"ok":true}');
+    expect(await (await up.request('/bom', { wholeBody: true })).body.json()).toEqual({ ok: true });
+  });
+
   it('a reset mid-body fails the attempt: an idempotent GET is retried and succeeds', async () => {
     const s = await server({
       routes: { '/cut': [{ resetAfterBytes: 200, body: { bytes: 4096 } }, { body: { bytes: 4096 } }] },

@@ -17,10 +17,10 @@ export interface RawResponse {
 /** Statuses whose response has no body (fetch's "null body status"). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
-/** Release an undici body nobody will read. */
-export function discardBody(body: RawResponse['body']): void {
-  if (body instanceof BodySink || typeof body.dump === 'function') body.dump!().catch(() => {});
-  else body.resume().on('error', () => {});
+/** Release a body nobody will read (undici's, a sink's or a whole one dumps itself). */
+export function discardBody(body: RawResponse['body'] | { dump(): Promise<void> }): void {
+  if (typeof body.dump === 'function') body.dump().catch(() => {});
+  else (body as Readable).resume().on('error', () => {});
 }
 
 /**

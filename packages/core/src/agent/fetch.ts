@@ -5,7 +5,7 @@ import type { RedirectRefusal } from '../http/redirect.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import type { CallOptions, UpstreamRequestOptions, UpstreamResponse } from '../upstream/types.ts';
 import { directRequest, isStreamBody, parseAbsolute, translateRequest, type OutgoingRequest } from './fetch-request.ts';
-import { toResponse } from './fetch-response.ts';
+import { discardBody, toResponse } from './fetch-response.ts';
 import { SINK_BODY, type SinkResponse } from '../http/body-sink.ts';
 import { checkedUrl } from './origin.ts';
 
@@ -124,7 +124,7 @@ async function send(
       if (mode === 'error') throw new TypeError('fetch failed', { cause: new Error('unexpected redirect') });
     },
     refuse: (refusal, response) => {
-      void response.body.dump().catch(noop);
+      discardBody(response.body);
       return redirectRefused(refusal);
     },
   });
@@ -188,5 +188,3 @@ function redirectRefused(refusal: RedirectRefusal): TypeError {
       );
   }
 }
-
-function noop(): void {}

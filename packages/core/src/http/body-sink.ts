@@ -54,6 +54,7 @@ export class BodySink {
   #waitResolve: ((value: never) => void) | undefined = undefined;
   #waitReject: ((error: unknown) => void) | undefined = undefined;
   #web: ReadableStreamDefaultController<Uint8Array> | undefined = undefined;
+  #mapError: (error: unknown) => unknown = identity;
   #onClose: (() => void) | Array<() => void> | undefined = undefined;
 
   // --- the handler's side ---
@@ -98,7 +99,7 @@ export class BodySink {
     this.#state = FAILED;
     this.#error = error;
     this.#first = this.#rest = undefined;
-    this.#web?.error(error);
+    this.#web?.error(this.#mapError(error));
     const reject = this.#waitReject;
     this.#clearWaiter();
     reject?.(error);
@@ -168,7 +169,7 @@ export class BodySink {
   }
 
   /** The body as a web stream (once), pull-driven; `mapError` turns its request's error into the stream's. */
-  toWebStream(mapError: (error: unknown) => unknown = (error) => error): ReadableStream<Uint8Array> {
+  toWebStream(mapError: (error: unknown) => unknown = identity): ReadableStream<Uint8Array> {
     if (this.#used) throw new TypeError('Body is unusable: Body has already been read');
     this.#used = true;
     return new ReadableStream<Uint8Array>(
@@ -178,15 +179,8 @@ export class BodySink {
           if (this.#state === ENDED) controller.close();
           else if (this.#state === FAILED) controller.error(mapError(this.#error));
           else {
-            // Errors reach the stream mapped, like the whole reads' rejections.
-            this.#web = {
-              enqueue: (chunk: Uint8Array) => controller.enqueue(chunk),
-              close: () => controller.close(),
-              error: (error: unknown) => controller.error(mapError(error)),
-              get desiredSize() {
-                return controller.desiredSize;
-              },
-            } as ReadableStreamDefaultController<Uint8Array>;
+            this.#web = controller;
+            this.#mapError = mapError;
           }
         },
         pull: () => this.#resume(),
@@ -264,6 +258,10 @@ function convert(kind: SinkReadKind, bytes: Buffer): SinkReads[SinkReadKind] {
     case 'bytes':
       return copyBytes(bytes);
   }
+}
+
+function identity(error: unknown): unknown {
+  return error;
 }
 
 /** A response whose body is a {@link BodySink} (its trailers filled in at the end). */

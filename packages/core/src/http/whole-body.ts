@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { copyBytes } from './bytes.ts';
+import { copyBytes, utf8 } from './bytes.ts';
 
 /** A response that a Steady dispatch handler assembled: undici's response-data fields around a body of its own. */
 export class ResponseParts<B> {
@@ -67,11 +67,11 @@ export class WholeBody {
   }
 
   text(): Promise<string> {
-    return this.#read((bytes) => bytes.toString('utf8'));
+    return this.#read(utf8);
   }
 
   json(): Promise<unknown> {
-    return this.#read((bytes) => JSON.parse(bytes.toString('utf8')) as unknown);
+    return this.#read((bytes) => JSON.parse(utf8(bytes)) as unknown);
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
@@ -153,9 +153,6 @@ export class WholeBodyHandler extends SettlingHandler<WholeResponse> {
     this.#status = statusCode;
     this.#statusText = statusMessage ?? '';
     this.#headers = headers;
-    // A replayed attempt starts over.
-    this.#first = this.#rest = undefined;
-    this.#size = 0;
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -222,7 +219,7 @@ export function dispatchWith<T>(
   });
 }
 
-/** undici's response data read to the end as a {@link WholeResponse} (a transport of the user's, a fallback's answer). */
+/** undici's response data read to the end as a {@link WholeResponse} (the attempt of a transport of the user's). */
 export async function readWhole(response: Dispatcher.ResponseData): Promise<WholeResponse> {
   const bytes = await response.body.bytes();
   return new WholeResponse(
