@@ -12,6 +12,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULT_BODY } from './body.ts';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
+/** How long a restart holds new streams before it sends the GOAWAY that refuses them. */
+const HOLD_MS = 25;
 
 /**
  * The self-signed certificate (CN localhost, SAN localhost and 127.0.0.1) the TLS h2 server
@@ -52,9 +54,10 @@ export interface H2Server {
   counters(): H2Counters;
   resetCounters(): void;
   /**
-   * A graceful restart: stop listening, send every session a GOAWAY (streams already accepted
-   * finish, later ones are refused; the session is closed 2 s later if the client has not
-   * closed it), and listen again on the same port after `gap` ms.
+   * A graceful restart: stop listening, hold the streams that arrive for 25 ms and then send
+   * every session a GOAWAY (streams already accepted finish, the held and later ones are
+   * refused unprocessed; the session is closed 2 s later if the client has not closed it), and
+   * listen again on the same port after `gap` ms.
    */
   restart(gap?: number): Promise<void>;
   /** Destroy every session and stop listening. Idempotent. */
@@ -71,6 +74,10 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<H2Se
   const counters: H2Counters = { sessions: 0, requests: 0, maxConcurrentStreams: 0, byRequestId: {} };
   const sessions = new Set<http2.ServerHttp2Session>();
   const draining = new WeakSet<http2.ServerHttp2Session>();
+  /** Per session, the highest stream id whose handler ran: the GOAWAY's last stream id. */
+  const lastProcessed = new WeakMap<http2.ServerHttp2Session, number>();
+  /** Streams that arrived on a draining session before its GOAWAY was sent. */
+  const heldStreams = new WeakMap<http2.ServerHttp2Session, http2.ServerHttp2Stream[]>();
   let closed = false;
 
   const create = (): http2.Http2Server | http2.Http2SecureServer => {
@@ -86,13 +93,19 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<H2Se
       session.on('error', () => {});
       session.on('stream', (stream, headers) => {
         if (draining.has(session)) {
-          // After our GOAWAY a stream above its last stream id must not be processed (the client
-          // replays it elsewhere): refuse it. Closing with an error code makes the stream emit
-          // 'error' (ERR_HTTP2_STREAM_ERROR) on this side too: expected, so it is listened to.
+          // A stream that arrives once the restart began is above the GOAWAY's last stream id:
+          // it must not be processed (the client replays it elsewhere). Before the GOAWAY is
+          // sent it is held, so that nghttp2 refuses it with the GOAWAY; after, it is refused at
+          // once. Closing with an error code makes the stream emit 'error'
+          // (ERR_HTTP2_STREAM_ERROR) on this side too: expected, so it is listened to.
           stream.on('error', () => {});
-          stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+          const held = heldStreams.get(session);
+          if (held) held.push(stream);
+          else stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
           return;
         }
+        const streamId = stream.id ?? 0;
+        if (streamId > (lastProcessed.get(session) ?? 0)) lastProcessed.set(session, streamId);
         open++;
         if (open > counters.maxConcurrentStreams) counters.maxConcurrentStreams = open;
         stream.on('close', () => open--);
@@ -149,14 +162,33 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<H2Se
       // the socket on that FIN, sometimes before it delivered the end of a response body.
       const old = server;
       (tls ? TlsServer : NetServer).prototype.close.call(old);
+      // A real server's GOAWAY races the client's next streams; on loopback that race is won by
+      // the GOAWAY most of the time, so streams above its last id would be rare and a test of
+      // their replay would be luck. The server widens the window: from the start of the restart
+      // it stops processing new streams, and sends the GOAWAY HOLD_MS later with the last stream
+      // id it processed, so the streams that arrived meanwhile are refused unprocessed.
+      const goaways: Promise<void>[] = [];
       for (const session of sessions) {
-        // GOAWAY with the last stream id it processed: accepted streams finish, later ones are
-        // refused. Like nginx or Envoy draining, the client closes the connection once its
-        // streams are done; a session still open after a grace period is closed by the server.
+        if (draining.has(session)) continue;
         draining.add(session);
-        session.goaway();
-        setTimeout(() => session.close(), 2_000).unref();
+        heldStreams.set(session, []);
+        goaways.push(
+          delay(HOLD_MS).then(() => {
+            const held = heldStreams.get(session) ?? [];
+            heldStreams.delete(session);
+            // GOAWAY with the last stream id it processed: accepted streams finish, later ones
+            // are refused. Like nginx or Envoy draining, the client closes the connection once
+            // its streams are done; a session still open after a grace period is closed here.
+            if (!session.destroyed && !session.closed) {
+              session.goaway(http2.constants.NGHTTP2_NO_ERROR, lastProcessed.get(session) ?? 0);
+            }
+            for (const stream of held)
+              if (!stream.destroyed && !stream.closed) stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+            setTimeout(() => session.close(), 2_000).unref();
+          }),
+        );
       }
+      await Promise.all(goaways);
       if (gap > 0) await delay(gap);
       if (closed) return;
       server = create();
