@@ -239,6 +239,19 @@ describe('while the body streams', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('a response that has fully arrived holds nothing: no listener on its body, and a later abort leaves its bytes readable', async () => {
+    const s = await server({ routes: { '/small': { body: { bytes: 512 } } } });
+    const up = upstream({ origin: s.url, timeouts: { total: 5_000 } });
+    const controller = new AbortController();
+    const res = await up.request('/small', { signal: controller.signal });
+    // Steady's own pool says when the response ends: the deadline's hold needs no 'close' listener.
+    expect(res.body.listenerCount('close')).toBe(0);
+    await waitFor(() => res.body.readableLength === 512, { what: 'the whole body buffered' });
+    controller.abort(new Error('too late'));
+    expect(await res.body.text()).toHaveLength(512);
+    expect(up.stats()).toMatchObject({ calls: { succeeded: 1, failed: 0 } });
+  });
+
   it('a connection reset mid-body is a typed STEADY_NETWORK error', async () => {
     const s = await server({ routes: { '/cut': { resetAfterBytes: 200, body: { bytes: 4096 } } } });
     const up = upstream({ origin: s.url });

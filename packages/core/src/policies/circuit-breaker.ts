@@ -52,6 +52,16 @@ export interface CircuitBreakerStats {
 type Verdict = 'failure' | 'success' | 'ignore';
 
 /**
+ * @internal What the breaker noted when it admitted an attempt, to judge its outcome by: the
+ * state's generation, whether it is a half-open probe, and when it started.
+ */
+export class BreakerAdmission {
+  generation = 0;
+  probe = false;
+  started = 0;
+}
+
+/**
  * A per-upstream circuit breaker: closed → open (failure rate over a sliding window with a
  * minimum of calls, slow-call rate, or — when turned on — consecutive failures) → half-open after
  * `openFor` (admits `halfOpenProbes` concurrent probes) → closed when all succeed, or open again
@@ -111,14 +121,9 @@ export class CircuitBreakerPolicy implements Policy {
 
   execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
     if (ctx.overrides.breaker === false) return next(ctx);
-    if (this.refusing) return Promise.reject(this.rejection(ctx));
-    const probe = this.#state === 'half-open';
-    if (probe && (this.#probes >= this.options.halfOpenProbes || (this.#fleet !== null && !this.#fleet.tryProbe()))) {
-      return Promise.reject(this.rejection(ctx));
-    }
-    const generation = this.#generation;
-    if (probe) this.#probes++;
-    const started = Date.now();
+    const admission = new BreakerAdmission();
+    const refusal = this.admit(ctx, admission);
+    if (refusal !== undefined) return Promise.reject(refusal);
     let running: Promise<T>;
     try {
       running = next(ctx);
@@ -127,20 +132,53 @@ export class CircuitBreakerPolicy implements Policy {
     }
     return running.then(
       (result) => {
-        this.#record(generation, probe, this.#verdict(undefined, ctx.classify?.(result)), latencyOf(ctx, started));
+        this.recordResult(admission, ctx, result);
         return result;
       },
       (error: unknown) => {
-        const latency = latencyOf(ctx, started);
-        this.#record(
-          generation,
-          probe,
-          this.#verdict(error, undefined, ctx, latency),
-          latency,
-          isConnectionRefused(error),
-        );
+        this.recordError(admission, ctx, error);
         throw error;
       },
+    );
+  }
+
+  /**
+   * @internal Admit one attempt: the `CircuitOpenError` to fail it with (open, isolated, or
+   * half-open with its probes taken), or undefined with `admission` filled in for
+   * {@link recordResult} / {@link recordError}.
+   */
+  admit(ctx: CallContext, admission: BreakerAdmission): CircuitOpenError | undefined {
+    if (this.refusing) return this.rejection(ctx);
+    const probe = this.#state === 'half-open';
+    if (probe && (this.#probes >= this.options.halfOpenProbes || (this.#fleet !== null && !this.#fleet.tryProbe()))) {
+      return this.rejection(ctx);
+    }
+    admission.generation = this.#generation;
+    admission.probe = probe;
+    if (probe) this.#probes++;
+    admission.started = Date.now();
+    return undefined;
+  }
+
+  /** @internal An admitted attempt resolved with `result` (judged by its status). */
+  recordResult(admission: BreakerAdmission, ctx: CallContext, result: unknown): void {
+    this.#record(
+      admission.generation,
+      admission.probe,
+      this.#verdict(undefined, ctx.classify?.(result)),
+      latencyOf(ctx, admission.started),
+    );
+  }
+
+  /** @internal An admitted attempt failed with `error`. */
+  recordError(admission: BreakerAdmission, ctx: CallContext, error: unknown): void {
+    const latency = latencyOf(ctx, admission.started);
+    this.#record(
+      admission.generation,
+      admission.probe,
+      this.#verdict(error, undefined, ctx, latency),
+      latency,
+      isConnectionRefused(error),
     );
   }
 

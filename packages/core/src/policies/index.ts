@@ -42,6 +42,9 @@ export interface ResolvedPipelineOptions {
 export interface Pipeline {
   /** fallback → bulkhead → timeout → retry → hedge → breaker → attempt. */
   readonly policy: Policy;
+  /** hedge → breaker: the part of `policy` inside retry. */
+  readonly inner: Policy;
+  readonly timeout: TimeoutPolicy;
   /** Always present (a call can ask for hedging); `options` is false when the upstream does not hedge. */
   readonly hedge: HedgePolicy;
   readonly retry: RetryPolicy | null;
@@ -68,6 +71,8 @@ export function createPipeline(resolved: ResolvedPipelineOptions, deps: PolicyDe
   );
   return {
     policy: compose(...policies),
+    inner: breaker === null ? compose(hedge) : compose(hedge, breaker),
+    timeout,
     retry,
     breaker,
     bulkhead,

@@ -18,6 +18,7 @@ import {
   resolveRetryOptions,
   type CallContext,
 } from './index.ts';
+import { FusedPipeline } from './fused-call.ts';
 import { createTestContext, fakeResponse, type FakeResponse } from './test-context.ts';
 
 const outcomeKind = fc.constantFrom(
@@ -57,7 +58,9 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('the composed pipeline (property-based)', () => {
+// The same properties hold when a call runs as one object (FusedPipeline, the upstream's common
+// case; calls that would wait for a bulkhead slot still take the composed path).
+describe.each(['composed', 'fused'] as const)('the %s pipeline (property-based)', (mode) => {
   it('settles every call once, in time, within its attempts, and keeps the breaker honest', async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
@@ -71,7 +74,7 @@ describe('the composed pipeline (property-based)', () => {
           breakerState = e.to;
           if (e.to === 'half-open') episode++;
         });
-        const { policy, bulkhead } = createPipeline(
+        const pipeline = createPipeline(
           {
             retry: resolveRetryOptions({ retries: s.retries, budget: s.budget ? {} : false }, 'retry'),
             breaker: resolveCircuitBreakerOptions(
@@ -87,6 +90,21 @@ describe('the composed pipeline (property-based)', () => {
           },
           { upstream: 'prop', events, random: () => s.random },
         );
+        const { policy, bulkhead } = pipeline;
+        // The fused path reaches each call's attempt function through its context.
+        const attemptOf = new WeakMap<CallContext, (ctx: CallContext) => Promise<FakeResponse>>();
+        const attempt = (ctx: CallContext): Promise<FakeResponse> => attemptOf.get(ctx)!(ctx);
+        const fused = new FusedPipeline(pipeline, {
+          attempt,
+          raw: attempt,
+          typed: (error) => error,
+          settled: () => {},
+        });
+        const run = (next: (ctx: CallContext) => Promise<FakeResponse>, ctx: CallContext): Promise<unknown> => {
+          if (mode === 'composed') return policy.execute(next, ctx);
+          attemptOf.set(ctx, next);
+          return fused.tryRun(ctx) ?? policy.execute(next, ctx);
+        };
 
         const produced = new Set<FakeResponse>();
         const discarded = new Set<FakeResponse>();
@@ -156,7 +174,7 @@ describe('the composed pipeline (property-based)', () => {
                 if (plan.honour) inner.signal.addEventListener('abort', onAbort, { once: true });
               });
             };
-            policy.execute(next, ctx).then(
+            run(next, ctx).then(
               (value) => {
                 delivered.add(value);
                 settles[i]!.push({ at: Date.now(), error: undefined });

@@ -35,7 +35,8 @@ export interface RetryDeps {
   readonly budget?: RetryBudget | null;
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+/** An attempt's outcome, as the retry policy judges it. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
  * Retries what is safe to retry (see {@link isRetryableError} and `statuses`), with full-jitter
@@ -69,12 +70,11 @@ export class RetryPolicy implements Policy {
   execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
     let options: ResolvedRetryOptions | false;
     try {
-      options = this.#optionsFor(ctx);
+      options = this.enter(ctx);
     } catch (error) {
       return Promise.reject(error);
     }
     if (options === false) return next(ctx);
-    if (options.budget !== false) this.budget?.deposit();
     // The first attempt runs without an async frame: most calls succeed at once.
     let first: Promise<T>;
     try {
@@ -88,6 +88,30 @@ export class RetryPolicy implements Policy {
     );
   }
 
+  /**
+   * @internal A call enters: its options (false: no retry for it), with the budget fed.
+   * Throws `InvalidOptionError` for a bad per-call override.
+   */
+  enter(ctx: CallContext): ResolvedRetryOptions | false {
+    const options = this.#optionsFor(ctx);
+    if (options !== false && options.budget !== false) this.budget?.deposit();
+    return options;
+  }
+
+  /**
+   * @internal After the first attempt's `outcome`: undefined when it is final (the common
+   * case), else the retry loop's promise, whose later attempts run through `next`.
+   */
+  retryAfter<T>(
+    next: Next<T>,
+    ctx: CallContext,
+    options: ResolvedRetryOptions,
+    outcome: Outcome<T>,
+  ): Promise<T> | undefined {
+    if (this.#retryReason(outcome, ctx, options) === undefined) return undefined;
+    return this.#loop(next, ctx, options, outcome);
+  }
+
   /** Return the first outcome when it is final (the common case), else enter the retry loop. */
   #settleOrRetry<T>(
     next: Next<T>,
@@ -95,8 +119,7 @@ export class RetryPolicy implements Policy {
     options: ResolvedRetryOptions,
     outcome: Outcome<T>,
   ): T | Promise<T> {
-    if (this.#retryReason(outcome, ctx, options) === undefined) return settle(outcome);
-    return this.#loop(next, ctx, options, outcome);
+    return this.retryAfter(next, ctx, options, outcome) ?? settle(outcome);
   }
 
   async #loop<T>(next: Next<T>, ctx: CallContext, options: ResolvedRetryOptions, firstOutcome: Outcome<T>): Promise<T> {

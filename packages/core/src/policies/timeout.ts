@@ -43,12 +43,28 @@ export class TimeoutPolicy implements Policy {
   readonly #queues = new Map<number, DeadlineQueue>();
 
   execute<T>(next: Next<T>, ctx: CallContext): Promise<T> {
-    const caller = ctx.signal;
-    if (caller.aborted) return Promise.reject(abortErrorOf(caller.reason, ctx));
-    const finite = Number.isFinite(ctx.deadline);
-    if (finite && ctx.deadline <= Date.now()) return Promise.reject(totalTimeout(ctx));
-    const race = new DeadlineRace<T>(ctx, caller, finite, this);
-    return race.run(next);
+    const refusal = this.refusal(ctx);
+    if (refusal !== undefined) return Promise.reject(refusal);
+    const race = new DeadlineRace<T>(ctx, this);
+    const settled = race.start();
+    let running: Promise<T>;
+    try {
+      running = next(ctx);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    race.follow(running);
+    return settled;
+  }
+
+  /**
+   * @internal Why a call cannot start at all: its caller's signal already aborted, or its
+   * deadline already passed (the error to reject with); undefined when it can.
+   */
+  refusal(ctx: CallContext): unknown {
+    if (ctx.signal.aborted) return abortErrorOf(ctx.signal.reason, ctx);
+    if (ctx.deadline <= Date.now()) return totalTimeout(ctx);
+    return undefined;
   }
 
   /**
@@ -108,8 +124,12 @@ function totalTimeout(ctx: CallContext, quiet = false): TimeoutError {
  * `upstream.request()`, an `AbortController`'s for `execute()`), a place in the policy's shared
  * timer queue for its deadline length, at most one listener on the caller's signal, and the
  * race — with no listener of its own: the abort paths settle it.
+ *
+ * Use: `start()` (the call's promise), then `follow()` a running promise, or settle it with
+ * `resolveWith()`/`rejectWith()` directly. A subclass hears the call settle in `settled()`.
+ * @internal
  */
-class DeadlineRace<T> implements Expiring {
+export class DeadlineRace<T> implements Expiring {
   /** Neighbours in the policy's list of live races. */
   prev: DeadlineRace<unknown> | undefined;
   next: DeadlineRace<unknown> | undefined;
@@ -128,15 +148,22 @@ class DeadlineRace<T> implements Expiring {
   #resolve!: (value: T) => void;
   #reject!: (reason: unknown) => void;
 
-  constructor(ctx: CallContext, caller: AbortSignal, finite: boolean, policy: TimeoutPolicy) {
+  /** For a call the policy's {@link TimeoutPolicy.refusal} let start. */
+  constructor(ctx: CallContext, policy: TimeoutPolicy) {
     this.#ctx = ctx;
     this.#policy = policy;
     this.expiresAt = ctx.deadline;
     policy.link(this as DeadlineRace<unknown>);
+    const caller = ctx.signal;
     if (caller !== NEVER_SIGNAL) {
       this.#offCaller = onAbort(caller, () => this.#abort(abortErrorOf(caller.reason, ctx)));
     }
-    if (finite) policy.queueFor(ctx.deadline - ctx.startedAt).add(this);
+    if (Number.isFinite(ctx.deadline)) policy.queueFor(ctx.deadline - ctx.startedAt).add(this);
+  }
+
+  /** The call this race holds to its deadline. */
+  get ctx(): CallContext {
+    return this.#ctx;
   }
 
   /** End the call now (or fail its held result) with `reasonFor(ctx)`. */
@@ -148,7 +175,8 @@ class DeadlineRace<T> implements Expiring {
     this.#abort(reasonFor(this.#ctx));
   }
 
-  run(next: Next<T>): Promise<T> {
+  /** Give the call its inner signal; returns the call's promise, which this race settles. */
+  start(): Promise<T> {
     const ctx = this.#ctx;
     // The inner pipeline keeps this signal even after the race is lost: any attempt still
     // running then sees it aborted, so no retry starts behind a settled call.
@@ -162,17 +190,15 @@ class DeadlineRace<T> implements Expiring {
     return new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
-      let running: Promise<T>;
-      try {
-        running = next(ctx);
-      } catch (error) {
-        running = Promise.reject(error);
-      }
-      running.then(
-        (value) => this.#onValue(value),
-        (error: unknown) => this.#onError(error),
-      );
     });
+  }
+
+  /** Settle with `running`'s outcome, unless the deadline or the caller wins first. */
+  follow(running: Promise<T>): void {
+    running.then(
+      (value) => this.resolveWith(value),
+      (error: unknown) => this.rejectWith(error),
+    );
   }
 
   /** The deadline passed (the timer queue calls this once). */
@@ -182,7 +208,8 @@ class DeadlineRace<T> implements Expiring {
     this.#abort(totalTimeout(this.#ctx, quiet));
   }
 
-  #onValue(value: T): void {
+  /** The inner pipeline's value: the call's, unless it already settled (then it is discarded). */
+  resolveWith(value: T): void {
     if (this.#settled) {
       this.#ctx.discard?.(value);
       return;
@@ -198,15 +225,21 @@ class DeadlineRace<T> implements Expiring {
     } else {
       this.#dispose();
     }
+    this.settled(true, value);
     this.#resolve(value);
   }
 
-  #onError(error: unknown): void {
+  /** The inner pipeline's error: the call's, unless it already settled. */
+  rejectWith(error: unknown): void {
     if (this.#settled) return;
     this.#settled = true;
     this.#dispose();
+    this.settled(false, error);
     this.#reject(error);
   }
+
+  /** Called once, as the call settles (before its promise does): `ok` with its value, or its error. */
+  protected settled(_ok: boolean, _outcome: unknown): void {}
 
   #abort(reason: unknown): void {
     this.#dispose();
@@ -214,6 +247,7 @@ class DeadlineRace<T> implements Expiring {
     else this.#controller?.abort(reason);
     if (!this.#settled) {
       this.#settled = true;
+      this.settled(false, reason);
       this.#reject(reason);
     }
   }

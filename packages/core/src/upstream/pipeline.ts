@@ -13,6 +13,7 @@ import {
 } from '../policies/index.ts';
 import { InvalidOptionError } from '../errors/errors.ts';
 import type { FleetMembership, FleetStats } from '../policies/fleet.ts';
+import { FusedPipeline, type CallHooks } from '../policies/fused-call.ts';
 import type { CallContext } from '../policies/policy.ts';
 import { resolveRetryCallOptions } from '../policies/retry-options.ts';
 import type { CallOptions } from './types.ts';
@@ -21,6 +22,12 @@ import type { CallOptions } from './types.ts';
 export interface Pipeline {
   /** Run `attempt` under the policies, inside `fallback` when one is given. */
   run<T>(attempt: (ctx: CallContext) => Promise<T>, ctx: CallContext, fallback: FallbackPolicy | null): Promise<T>;
+  /**
+   * Run the call under the policies with the upstream's {@link CallHooks}, as one object (see
+   * {@link FusedPipeline}), which reports the outcome to `hooks.settled`; undefined (nothing
+   * done) when the call needs the composed pipeline, through {@link run}.
+   */
+  runFused(ctx: CallContext): Promise<unknown> | undefined;
   readonly breaker: CircuitBreakerPolicy | null;
   readonly idempotentMethods: readonly string[];
   /** The upstream's link to its fleet; null without one. */
@@ -46,7 +53,10 @@ export interface Pipeline {
  * circuit breaker → attempt. The fallback is the caller's choice per call: the upstream's, shaped for
  * `request()`, or a per-call one.
  */
-export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: { events: EventHub }): Pipeline {
+export function createUpstreamPipeline(
+  options: ResolvedUpstreamOptions,
+  deps: { events: EventHub; hooks: CallHooks },
+): Pipeline {
   const pipeline: PolicyPipeline = createPipeline(
     {
       retry: options.retry,
@@ -66,7 +76,9 @@ export function createUpstreamPipeline(options: ResolvedUpstreamOptions, deps: {
           budget: pipeline.budget?.fleetControl() ?? null,
         });
   if (fleet !== null) pipeline.breaker?.attachFleet(fleet);
+  const fused = new FusedPipeline(pipeline, deps.hooks);
   return {
+    runFused: (ctx) => fused.tryRun(ctx),
     run(attempt, ctx, fallback) {
       if (fallback === null) return pipeline.policy.execute(attempt, ctx);
       return fallback.execute((c) => pipeline.policy.execute(attempt, c), ctx);

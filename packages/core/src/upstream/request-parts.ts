@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { ATTEMPT_OBSERVER, type AttemptObserver } from '../pool/stale-replay.ts';
+import { ATTEMPT_OBSERVER, type AbortableAttempt, type AttemptObserver } from '../pool/stale-replay.ts';
 import { InvalidRequestError } from '../errors/errors.ts';
 import { headerValue } from '../http/request-facts.ts';
 import type { ResultInfo, RetainedResult } from '../policies/policy.ts';
@@ -50,7 +50,7 @@ export function buildPath(
  */
 
 /** undici's request options for one attempt of `upstream.request()` (a class: see above). */
-export class AttemptRequest {
+export class AttemptRequest implements AttemptObserver {
   readonly origin: string;
   readonly path: string;
   readonly method: Dispatcher.HttpMethod;
@@ -59,8 +59,15 @@ export class AttemptRequest {
   readonly signal: AbortSignal | undefined;
   readonly headersTimeout: number;
   readonly bodyTimeout: number;
-  /** Told when the request gets a socket: queueing for one is never blamed on the upstream. */
+  /**
+   * This attempt itself, for Steady's own pools: it passes on to its call when the request gets
+   * a socket (queueing for one is never blamed on the upstream) and notes when its response ends.
+   */
   readonly [ATTEMPT_OBSERVER]: AttemptObserver;
+  readonly #call: AttemptObserver;
+  /** The pool let go of this attempt: its response ended, or it failed for good. */
+  #ended = false;
+  #onEnd: (() => void) | undefined = undefined;
 
   constructor(
     origin: string,
@@ -81,7 +88,38 @@ export class AttemptRequest {
     this.signal = signal;
     this.headersTimeout = headersTimeout;
     this.bodyTimeout = bodyTimeout;
-    this[ATTEMPT_OBSERVER] = observer;
+    this.#call = observer;
+    this[ATTEMPT_OBSERVER] = this;
+  }
+
+  get idempotent(): boolean {
+    return this.#call.idempotent;
+  }
+
+  onSocket(): void {
+    this.#call.onSocket();
+  }
+
+  attach(attempt: AbortableAttempt): void {
+    this.#call.attach?.(attempt);
+  }
+
+  detach(attempt: AbortableAttempt): void {
+    this.#call.detach?.(attempt);
+    this.#ended = true;
+    const onEnd = this.#onEnd;
+    this.#onEnd = undefined;
+    onEnd?.();
+  }
+
+  /**
+   * Call `onEnd` once the pool lets go of this attempt (every byte of its response arrived, or it
+   * failed for good); false, keeping nothing, when it already has.
+   */
+  whenEnded(onEnd: () => void): boolean {
+    if (this.#ended) return false;
+    this.#onEnd = onEnd;
+    return true;
   }
 
   /** These options as undici's dispatch options. */
@@ -95,11 +133,15 @@ export class AttemptRequest {
  * form of `request()` resolves with an object literal (see above); this copies it at once, so it
  * dies young. The same promises as undici's promise form.
  */
-export function sendAttempt(dispatcher: Dispatcher, request: AttemptRequest): Promise<UpstreamResponse> {
+export function sendAttempt(
+  dispatcher: Dispatcher,
+  request: AttemptRequest,
+  observed: boolean,
+): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     dispatcher.request(request.options, (error, data) => {
       if (error !== null) reject(error);
-      else resolve(new ResponseData(data));
+      else resolve(new ResponseData(data, observed ? request : undefined));
     });
   });
 }
@@ -113,8 +155,11 @@ class ResponseData implements UpstreamResponse {
   opaque: UpstreamResponse['opaque'];
   body: UpstreamResponse['body'];
   context: object;
+  /** The attempt that got it, when Steady's own pool tells it when the response ends. */
+  readonly #attempt: AttemptRequest | undefined;
 
-  constructor(data: Dispatcher.ResponseData) {
+  constructor(data: Dispatcher.ResponseData, attempt: AttemptRequest | undefined) {
+    this.#attempt = attempt;
     this.statusCode = data.statusCode;
     this.statusText = data.statusText;
     this.headers = data.headers;
@@ -122,6 +167,11 @@ class ResponseData implements UpstreamResponse {
     this.opaque = data.opaque;
     this.body = data.body;
     this.context = data.context;
+  }
+
+  /** The attempt of a response from {@link sendAttempt} on Steady's own pool, else undefined. */
+  static attemptOf(response: unknown): AttemptRequest | undefined {
+    return typeof response === 'object' && response !== null && #attempt in response ? response.#attempt : undefined;
   }
 }
 
@@ -151,21 +201,34 @@ export function discardResponse(res: UpstreamResponse): void {
 
 /**
  * A response body the caller reads after `request()` resolved: the call's deadline and signal
- * stay in force until it closes (the deadline policy puts the function that ends them in
+ * stay in force while it streams (the deadline policy puts the function that ends them in
  * `release`). A body nobody touched is `unused()`: when the deadline then dumps it, that is no
  * failed call (no `timeout` event) — the call succeeded and the caller chose not to read.
+ *
+ * On Steady's own pools the hold ends when the pool lets go of the attempt: the response's last
+ * byte arrived (or it failed). Past that point the deadline and the signal can no longer reach
+ * the request, and a small body has usually arrived before the call resolves: then nothing is
+ * held and no listener is added to the body. (Node's `once()` allocates its state from an object
+ * literal; see "Why the per-call objects below are classes".) On a transport of the user's, the
+ * hold ends when the body closes.
  */
 export class HeldBody implements RetainedResult {
   release: (() => void) | undefined = undefined;
   #body: Readable | undefined = undefined;
 
-  /** Hold `response.body` until it closes; release at once when there is none. */
+  /** Hold `response.body` until its response ends (or the body closes); release at once when there is none. */
   hold(response: unknown): void {
     const release = this.release;
     if (release === undefined) return;
     const body = (response as { body?: Readable } | null)?.body;
     if (body === undefined || typeof body.once !== 'function' || body.destroyed) {
       release();
+      return;
+    }
+    const attempt = ResponseData.attemptOf(response);
+    if (attempt !== undefined) {
+      if (attempt.whenEnded(release)) this.#body = body;
+      else release();
       return;
     }
     this.#body = body;

@@ -99,7 +99,15 @@ export class Upstream {
       },
     });
     this.dispatcher = this.#pool.dispatcher;
-    this.#pipeline = createUpstreamPipeline(resolved, { events: this.#events });
+    this.#pipeline = createUpstreamPipeline(resolved, {
+      events: this.#events,
+      hooks: {
+        attempt: this.#attempt as (ctx: CallContext) => Promise<unknown>,
+        raw: this.#rawAttempt as (ctx: CallContext) => Promise<unknown>,
+        typed: (error, ctx) => this.#typed(error, ctx as CallState),
+        settled: (ok, outcome) => (ok ? this.#calls.succeeded() : this.#countFailure(outcome)),
+      },
+    });
     this.#requestFallback = resolved.fallback === false ? null : responseFallback(resolved.fallback);
     this.#registration = registerUpstream(this);
   }
@@ -180,11 +188,11 @@ export class Upstream {
         ctx as CallState,
       );
       if (sink) return dispatchSink(ctx.dispatcher, request.options);
-      if (!whole) return sendAttempt(ctx.dispatcher, request);
+      if (!whole) return sendAttempt(ctx.dispatcher, request, observed);
       // Steady's own pools: one handler collects the body, no stream. A user's transport: read its body.
       return observed
         ? dispatchWhole(ctx.dispatcher, request.options)
-        : sendAttempt(ctx.dispatcher, request).then(readWhole);
+        : sendAttempt(ctx.dispatcher, request, false).then(readWhole);
     };
     // The total deadline and the caller's signal stay in force while the body streams (undici
     // destroys the body when the call's signal fires); `held` ends them when the body closes.
@@ -280,6 +288,12 @@ export class Upstream {
       const run = () => this.#pipeline.run(this.#runAttempt, ctx, fallback);
       return traceCall(this, ctx, run, this.#succeeded, this.#failed) as Promise<T>;
     }
+    // The common case runs as one object per call (no hedging, a free bulkhead slot); a
+    // fallback, a traced attempt or anything else takes the composed pipeline.
+    if (fallback === null && !attemptTracing.hasSubscribers) {
+      const fused = this.#pipeline.runFused(ctx);
+      if (fused !== undefined) return fused as Promise<T>;
+    }
     return this.#pipeline.run(this.#runAttempt, ctx, fallback).then(this.#succeeded, this.#failed) as Promise<T>;
   }
 
@@ -292,16 +306,21 @@ export class Upstream {
 
   /** The call's own function, with undici's errors turned into typed ones. */
   readonly #attempt = (call: CallState): Promise<unknown> => {
-    if (call.socketAt !== undefined) call.socketAt = 0;
     let running: Promise<unknown>;
     try {
-      running = call.run(call);
+      running = this.#rawAttempt(call);
     } catch (error) {
       return Promise.reject(this.#typed(error, call));
     }
     return running.catch((error: unknown) => {
       throw this.#typed(error, call);
     });
+  };
+
+  /** The call's own function as is (its errors still undici's or the user's). */
+  readonly #rawAttempt = (call: CallState): Promise<unknown> => {
+    if (call.socketAt !== undefined) call.socketAt = 0;
+    return call.run(call);
   };
 
   #typed(error: unknown, call: CallState): unknown {
@@ -325,9 +344,13 @@ export class Upstream {
   };
 
   readonly #failed = (error: unknown): never => {
-    this.#calls.failed(isTimeoutError(error) ? error.phase : undefined);
+    this.#countFailure(error);
     throw error;
   };
+
+  #countFailure(error: unknown): void {
+    this.#calls.failed(isTimeoutError(error) ? error.phase : undefined);
+  }
 
   /** Pool, breaker, retry, budget and bulkhead figures, as plain JSON. */
   stats(): UpstreamStats {
