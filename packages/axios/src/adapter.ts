@@ -19,7 +19,7 @@ import type { SteadyRequestOptions } from './augment.ts';
 import { originMismatchError, toAxiosError } from './errors.ts';
 import { redirectError } from './redirects.ts';
 import { prepareBody, type PreparedBody } from './request-body.ts';
-import type { SteadyRequestInfo } from './request-info.ts';
+import { RequestInfo, type SteadyRequestInfo } from './request-info.ts';
 import { toAxiosResponse } from './response.ts';
 import { callSignal, type CallSignal } from './signal.ts';
 
@@ -80,11 +80,16 @@ function isAgentLike(target: Upstream | Agent): target is Agent {
 }
 
 function upstreamTarget(upstream: Upstream): Target {
+  // A URL without credentials whose href starts with `origin/` has that origin (the URL parser
+  // normalised both), without building `url.origin` per call.
+  const prefix = upstream.origin + '/';
   return {
     name: upstream.name,
     crossOrigin: false,
     route(url, config, request) {
-      if (url.origin !== upstream.origin) throw originMismatchError(url, upstream.origin, config, request);
+      if (!url.href.startsWith(prefix) && url.origin !== upstream.origin) {
+        throw originMismatchError(url, upstream.origin, config, request);
+      }
       return upstream;
     },
   };
@@ -96,20 +101,17 @@ function agentTarget(agent: Agent): Target {
 
 async function dispatch(target: Target, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
   const method = (config.method ?? 'get').toUpperCase();
-  const request: SteadyRequestInfo = {
-    upstream: target.name,
-    method,
-    path: '',
-    redirects: 0,
-    fallback: false,
-    res: { responseUrl: '' },
-  };
+  const request = new RequestInfo(target.name, method);
   let call: CallSignal | undefined;
   try {
     const given = targetUrl(config);
     const path = config.params == null ? given.pathname + given.search : withParams(given, config);
     request.path = path;
-    const url = new URL(path, given);
+    // The URL sent: the given one without its credentials (sent as Basic auth) and fragment.
+    const url =
+      config.params == null && given.hash === '' && given.username === '' && given.password === ''
+        ? given
+        : new URL(path, given);
     request.res.responseUrl = url.href;
     request.upstream = target.route(url, config, request).name;
     const headers = requestHeaders(config, given);
@@ -117,7 +119,7 @@ async function dispatch(target: Target, config: InternalAxiosRequestConfig): Pro
     const steady = config.steady;
     call = callSignal(config);
     const signal = call?.signal ?? (config.signal as AbortSignal | undefined);
-    const { timeout: _timeout, ...perCall } = steady ?? {};
+    const perCall = steady === undefined ? undefined : withoutTimeout(steady);
     const fallback = perCallFallback(steady?.fallback, config, request, signal);
     const result = await followRedirects({
       url,
@@ -183,7 +185,18 @@ function targetUrl(config: InternalAxiosRequestConfig): URL {
 }
 
 function combine(base: string, relative: string): string {
-  return relative ? base.replace(/\/?\/$/, '') + '/' + relative.replace(/^\/+/, '') : base;
+  if (!relative) return base;
+  // The common case without a regex: a base with no trailing slash and a path with one leading slash.
+  if (base.charCodeAt(base.length - 1) !== 47 && relative.charCodeAt(0) === 47 && relative.charCodeAt(1) !== 47) {
+    return base + relative;
+  }
+  return base.replace(/\/?\/$/, '') + '/' + relative.replace(/^\/+/, '');
+}
+
+/** The per-call Steady options core applies to each hop (the deadline is the chain's). */
+function withoutTimeout(steady: SteadyRequestOptions): Omit<SteadyRequestOptions, 'timeout'> {
+  const { timeout: _timeout, ...perCall } = steady;
+  return perCall;
 }
 
 /** `params` and `paramsSerializer` applied by axios itself, to the path only. */

@@ -16,3 +16,26 @@ export interface SteadyRequestInfo {
   /** Same shape as `ClientRequest.res.responseUrl` with follow-redirects: the final URL. */
   res: { responseUrl: string };
 }
+
+/**
+ * The {@link SteadyRequestInfo} of one call. A class, not an object literal: it lives as long as
+ * the response it is attached to, and V8 may pretenure the allocation site of a literal whose
+ * objects outlive young-generation GCs (core's `upstream/request-parts.ts` explains the cost).
+ */
+export class RequestInfo implements SteadyRequestInfo {
+  upstream: string;
+  method: string;
+  path = '';
+  redirects = 0;
+  fallback = false;
+  readonly res = new ResponseUrl();
+
+  constructor(upstream: string, method: string) {
+    this.upstream = upstream;
+    this.method = method;
+  }
+}
+
+class ResponseUrl {
+  responseUrl = '';
+}

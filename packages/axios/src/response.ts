@@ -62,14 +62,41 @@ export function axiosResponseOf(
   config: InternalAxiosRequestConfig,
   request: SteadyRequestInfo,
 ): AxiosResponse {
-  return {
-    data: undefined,
-    status: res.statusCode,
-    statusText: res.statusText,
-    headers: new AxiosHeaders(res.headers as Record<string, string>),
+  return new SteadyAxiosResponse(
+    res.statusCode,
+    res.statusText,
+    new AxiosHeaders(res.headers as Record<string, string>),
     config,
     request,
-  };
+  );
+}
+
+/**
+ * An `AxiosResponse` (the same own fields as axios' http adapter's object). A class, not an object
+ * literal: a response outlives young-generation GCs, and a pretenured literal would keep every
+ * response's data and headers alive until a full GC (see `RequestInfo`).
+ */
+class SteadyAxiosResponse implements AxiosResponse {
+  data: unknown = undefined;
+  status: number;
+  statusText: string;
+  headers: AxiosHeaders;
+  config: InternalAxiosRequestConfig;
+  request: SteadyRequestInfo;
+
+  constructor(
+    status: number,
+    statusText: string,
+    headers: AxiosHeaders,
+    config: InternalAxiosRequestConfig,
+    request: SteadyRequestInfo,
+  ) {
+    this.status = status;
+    this.statusText = statusText;
+    this.headers = headers;
+    this.config = config;
+    this.request = request;
+  }
 }
 
 function decodeText(bytes: Buffer, encodingName: string | undefined): string {
@@ -85,14 +112,13 @@ async function streamedResponse(
   maxResponseSize: number,
 ): Promise<AxiosResponse> {
   const headers = res.headers;
-  const response: AxiosResponse = {
-    data: undefined,
-    status: res.statusCode,
-    statusText: res.statusText,
-    headers: undefined as unknown as AxiosHeaders,
+  const response = new SteadyAxiosResponse(
+    res.statusCode,
+    res.statusText,
+    undefined as unknown as AxiosHeaders,
     config,
     request,
-  };
+  );
   let source: Readable = res.body;
   const encoding = config.decompress === false ? undefined : headers['content-encoding'];
   if (encoding !== undefined) {
