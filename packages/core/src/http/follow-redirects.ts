@@ -99,7 +99,7 @@ export async function followRedirects<H extends RedirectHeaders, B>(
     };
     const answer = await upstream.request(url.pathname + url.search, options);
     const fallback = fallbackAnswer(answer);
-    const result = { url, method, headers, body, redirects, upstream, response: answer, fallback };
+    const result = new Followed(answer, fallback, url, method, headers, body, redirects, upstream);
     if (fallback !== undefined || maxRedirects === 0) return result;
     const location = redirectLocation(answer.statusCode, answer.headers, request.rules);
     if (location === undefined) return result;
@@ -124,6 +124,38 @@ export async function followRedirects<H extends RedirectHeaders, B>(
     method = hop.method;
     headers = hop.headers;
     body = hop.body;
+  }
+}
+
+/** A {@link FollowResult} (a class: it holds the response, see `upstream/request-parts.ts`). */
+class Followed<H, B> implements FollowResult<H, B> {
+  readonly response: UpstreamResponse | WholeResponse;
+  readonly fallback: FallbackAnswer | undefined;
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: H;
+  readonly body: B | undefined;
+  readonly redirects: number;
+  readonly upstream: Upstream;
+
+  constructor(
+    response: UpstreamResponse | WholeResponse,
+    fallback: FallbackAnswer | undefined,
+    url: URL,
+    method: string,
+    headers: H,
+    body: B | undefined,
+    redirects: number,
+    upstream: Upstream,
+  ) {
+    this.response = response;
+    this.fallback = fallback;
+    this.url = url;
+    this.method = method;
+    this.headers = headers;
+    this.body = body;
+    this.redirects = redirects;
+    this.upstream = upstream;
   }
 }
 
