@@ -102,8 +102,8 @@ export class Upstream {
     this.#pipeline = createUpstreamPipeline(resolved, {
       events: this.#events,
       hooks: {
-        attempt: this.#attempt as (ctx: CallContext) => Promise<unknown>,
-        raw: this.#rawAttempt as (ctx: CallContext) => Promise<unknown>,
+        attempt: this.#runAttempt,
+        raw: this.#firstAttempt as (ctx: CallContext) => Promise<unknown>,
         typed: (error, ctx) => this.#typed(error, ctx as CallState),
         settled: (ok, outcome) => (ok ? this.#calls.succeeded() : this.#countFailure(outcome)),
       },
@@ -284,17 +284,33 @@ export class Upstream {
       return Promise.reject(new ClosedError({ upstream: this.name, method: shape.method, url: ctx.url }));
     }
     this.#calls.start();
-    if (callTracing.hasSubscribers) {
-      const run = () => this.#pipeline.run(this.#runAttempt, ctx, fallback);
-      return traceCall(this, ctx, run, this.#succeeded, this.#failed) as Promise<T>;
-    }
-    // The common case runs as one object per call (no hedging, a free bulkhead slot); a
-    // fallback, a traced attempt or anything else takes the composed pipeline.
-    if (fallback === null && !attemptTracing.hasSubscribers) {
-      const fused = this.#pipeline.runFused(ctx);
-      if (fused !== undefined) return fused as Promise<T>;
-    }
+    if (callTracing.hasSubscribers) return this.#traced(ctx, fallback) as Promise<T>;
+    // The common case runs as one object per call (no hedging, a free bulkhead slot, no
+    // fallback), which counts the outcome itself; anything else takes the composed pipeline.
+    const fused = fallback === null ? this.#pipeline.runFused(ctx) : undefined;
+    if (fused !== undefined) return fused as Promise<T>;
     return this.#pipeline.run(this.#runAttempt, ctx, fallback).then(this.#succeeded, this.#failed) as Promise<T>;
+  }
+
+  /** A call on the `steady:call` tracing channel: fused when it can be, counted once either way. */
+  #traced(ctx: CallState, fallback: FallbackPolicy | null): Promise<unknown> {
+    let counted = false;
+    const run = (): Promise<unknown> => {
+      const fused = fallback === null ? this.#pipeline.runFused(ctx) : undefined;
+      if (fused === undefined) return this.#pipeline.run(this.#runAttempt, ctx, fallback);
+      counted = true;
+      return fused;
+    };
+    return traceCall(
+      this,
+      ctx,
+      run,
+      (result) => (counted ? result : this.#succeeded(result)),
+      (error) => {
+        if (counted) throw error;
+        return this.#failed(error);
+      },
+    );
   }
 
   /** One attempt, on the `steady:attempt` tracing channel when it has subscribers. */
@@ -316,6 +332,10 @@ export class Upstream {
       throw this.#typed(error, call);
     });
   };
+
+  /** A fused call's first attempt: as is, or traced (and typed) when a tracer listens. */
+  readonly #firstAttempt = (call: CallState): Promise<unknown> =>
+    call.trace !== undefined || attemptTracing.hasSubscribers ? this.#runAttempt(call) : this.#rawAttempt(call);
 
   /** The call's own function as is (its errors still undici's or the user's). */
   readonly #rawAttempt = (call: CallState): Promise<unknown> => {
