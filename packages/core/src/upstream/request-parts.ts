@@ -49,6 +49,9 @@ export function buildPath(
  * Instances of a class get no allocation site, so they are never pretenured.
  */
 
+/** What an attempt observes once its response ended: nothing. */
+const ENDED: AttemptObserver = Object.freeze({ idempotent: false, onSocket() {} });
+
 /** undici's request options for one attempt of `upstream.request()` (a class: see above). */
 export class AttemptRequest implements AttemptObserver {
   readonly origin: string;
@@ -64,7 +67,7 @@ export class AttemptRequest implements AttemptObserver {
    * a socket (queueing for one is never blamed on the upstream) and notes when its response ends.
    */
   readonly [ATTEMPT_OBSERVER]: AttemptObserver;
-  readonly #call: AttemptObserver;
+  #call: AttemptObserver;
   /** The pool let go of this attempt: its response ended, or it failed for good. */
   #ended = false;
   #onEnd: (() => void) | undefined = undefined;
@@ -106,6 +109,9 @@ export class AttemptRequest implements AttemptObserver {
 
   detach(attempt: AbortableAttempt): void {
     this.#call.detach?.(attempt);
+    // Let go of the call: the pool's handler, and so the response body, keep this request alive
+    // for as long as the body is, and nothing asks the call anything after the response ended.
+    this.#call = ENDED;
     this.#ended = true;
     const onEnd = this.#onEnd;
     this.#onEnd = undefined;
