@@ -10,8 +10,8 @@ import { DeadlineRace, type TimeoutPolicy } from './timeout.ts';
 export interface CallHooks {
   /** One attempt with its errors typed: the end of the composed pipeline (retries, hedges). */
   readonly attempt: Next<unknown>;
-  /** One attempt as the call starts it; its errors are typed with {@link typed}. */
-  readonly raw: Next<unknown>;
+  /** A call's first attempt; its errors are typed with {@link typed}. */
+  readonly first: Next<unknown>;
   /** An attempt's error as a typed Steady error. */
   readonly typed: (error: unknown, ctx: CallContext) => unknown;
   /** The call settled: with its value when `ok`, else with its error. */
@@ -39,20 +39,16 @@ export interface FusedParts {
  * later attempts take the composed hedge → breaker path.
  */
 export class FusedPipeline {
-  readonly #parts: FusedParts;
+  readonly parts: FusedParts;
   readonly hooks: CallHooks;
   /** A later attempt of a retried call: hedge → breaker → the typed attempt. */
   readonly next: Next<unknown>;
 
   constructor(parts: FusedParts, hooks: CallHooks) {
-    this.#parts = parts;
+    this.parts = parts;
     this.hooks = hooks;
     const inner = parts.inner;
     this.next = (ctx) => inner.execute(hooks.attempt, ctx);
-  }
-
-  get parts(): FusedParts {
-    return this.#parts;
   }
 
   /**
@@ -60,7 +56,7 @@ export class FusedPipeline {
    * pipeline: it may be hedged, or it would wait for a bulkhead slot.
    */
   tryRun(ctx: CallContext): Promise<unknown> | undefined {
-    const parts = this.#parts;
+    const parts = this.parts;
     const hedge = ctx.overrides.hedge;
     if (parts.hedge.options !== false || (hedge !== undefined && hedge !== false)) return undefined;
     const bulkhead = parts.bulkhead !== null && ctx.overrides.bulkhead !== false ? parts.bulkhead : null;
@@ -91,7 +87,8 @@ class FusedCall extends DeadlineRace<unknown> {
   readonly #pipeline: FusedPipeline;
   readonly #bulkhead: BulkheadPolicy | null;
   #retry: ResolvedRetryOptions | false = false;
-  #admitted = false;
+  /** The breaker that admitted the first attempt, to judge its outcome; null when none did. */
+  #breaker: CircuitBreakerPolicy | null = null;
 
   constructor(ctx: CallContext, pipeline: FusedPipeline, bulkhead: BulkheadPolicy | null) {
     super(ctx, pipeline.parts.timeout);
@@ -116,11 +113,11 @@ class FusedCall extends DeadlineRace<unknown> {
         this.#decide(false, refusal);
         return settled;
       }
-      this.#admitted = true;
+      this.#breaker = breaker;
     }
     let running: Promise<unknown>;
     try {
-      running = this.#pipeline.hooks.raw(ctx);
+      running = this.#pipeline.hooks.first(ctx);
     } catch (error) {
       this.#attemptFailed(error);
       return settled;
@@ -133,13 +130,13 @@ class FusedCall extends DeadlineRace<unknown> {
   }
 
   #attemptSucceeded(value: unknown): void {
-    if (this.#admitted) this.#pipeline.parts.breaker!.recordResult(this, this.ctx, value);
+    this.#breaker?.recordResult(this, this.ctx, value);
     this.#decide(true, value);
   }
 
   #attemptFailed(raw: unknown): void {
     const error = this.#pipeline.hooks.typed(raw, this.ctx);
-    if (this.#admitted) this.#pipeline.parts.breaker!.recordError(this, this.ctx, error);
+    this.#breaker?.recordError(this, this.ctx, error);
     this.#decide(false, error);
   }
 

@@ -96,7 +96,7 @@ describe.each(['composed', 'fused'] as const)('the %s pipeline (property-based)'
         const attempt = (ctx: CallContext): Promise<FakeResponse> => attemptOf.get(ctx)!(ctx);
         const fused = new FusedPipeline(pipeline, {
           attempt,
-          raw: attempt,
+          first: attempt,
           typed: (error) => error,
           settled: () => {},
         });

@@ -67,9 +67,11 @@ export class AttemptRequest implements AttemptObserver {
    * a socket (queueing for one is never blamed on the upstream) and notes when its response ends.
    */
   readonly [ATTEMPT_OBSERVER]: AttemptObserver;
+  /**
+   * The call, until the pool lets go of this attempt (its response ended, or it failed for good);
+   * then {@link ENDED}.
+   */
   #call: AttemptObserver;
-  /** The pool let go of this attempt: its response ended, or it failed for good. */
-  #ended = false;
   #onEnd: (() => void) | undefined = undefined;
 
   constructor(
@@ -112,7 +114,6 @@ export class AttemptRequest implements AttemptObserver {
     // Let go of the call: the pool's handler, and so the response body, keep this request alive
     // for as long as the body is, and nothing asks the call anything after the response ended.
     this.#call = ENDED;
-    this.#ended = true;
     const onEnd = this.#onEnd;
     this.#onEnd = undefined;
     onEnd?.();
@@ -123,7 +124,7 @@ export class AttemptRequest implements AttemptObserver {
    * failed for good); false, keeping nothing, when it already has.
    */
   whenEnded(onEnd: () => void): boolean {
-    if (this.#ended) return false;
+    if (this.#call === ENDED) return false;
     this.#onEnd = onEnd;
     return true;
   }

@@ -103,7 +103,7 @@ export class Upstream {
       events: this.#events,
       hooks: {
         attempt: this.#runAttempt,
-        raw: this.#firstAttempt as (ctx: CallContext) => Promise<unknown>,
+        first: this.#firstAttempt as (ctx: CallContext) => Promise<unknown>,
         typed: (error, ctx) => this.#typed(error, ctx as CallState),
         settled: (ok, outcome) => (ok ? this.#calls.succeeded() : this.#countFailure(outcome)),
       },
@@ -194,8 +194,8 @@ export class Upstream {
         ? dispatchWhole(ctx.dispatcher, request.options)
         : sendAttempt(ctx.dispatcher, request, false).then(readWhole);
     };
-    // The total deadline and the caller's signal stay in force while the body streams (undici
-    // destroys the body when the call's signal fires); `held` ends them when the body closes.
+    // The total deadline and the caller's signal stay in force while the body streams; `held`
+    // ends them when the response has ended (on a transport of the user's, when the body closes).
     return this.#call<UpstreamResponse | WholeResponse | SinkResponse>(
       attempt,
       shape,
@@ -285,18 +285,24 @@ export class Upstream {
     }
     this.#calls.start();
     if (callTracing.hasSubscribers) return this.#traced(ctx, fallback) as Promise<T>;
-    // The common case runs as one object per call (no hedging, a free bulkhead slot, no
-    // fallback), which counts the outcome itself; anything else takes the composed pipeline.
-    const fused = fallback === null ? this.#pipeline.runFused(ctx) : undefined;
+    const fused = this.#fused(ctx, fallback);
     if (fused !== undefined) return fused as Promise<T>;
     return this.#pipeline.run(this.#runAttempt, ctx, fallback).then(this.#succeeded, this.#failed) as Promise<T>;
+  }
+
+  /**
+   * The common case runs as one object per call (no fallback, no hedging, a free bulkhead slot),
+   * which counts the outcome itself; undefined when the call takes the composed pipeline.
+   */
+  #fused(ctx: CallState, fallback: FallbackPolicy | null): Promise<unknown> | undefined {
+    return fallback === null ? this.#pipeline.runFused(ctx) : undefined;
   }
 
   /** A call on the `steady:call` tracing channel: fused when it can be, counted once either way. */
   #traced(ctx: CallState, fallback: FallbackPolicy | null): Promise<unknown> {
     let counted = false;
     const run = (): Promise<unknown> => {
-      const fused = fallback === null ? this.#pipeline.runFused(ctx) : undefined;
+      const fused = this.#fused(ctx, fallback);
       if (fused === undefined) return this.#pipeline.run(this.#runAttempt, ctx, fallback);
       counted = true;
       return fused;
